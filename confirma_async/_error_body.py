@@ -1,0 +1,100 @@
+"""Turning a non-2xx response into a typed :class:`~confirma_async.errors.APIStatusError`.
+
+The error body format is undocumented (assumption A3), so this reads it leniently: JSON with the
+message, code and field errors under any of the key spellings in ``_wire``, or plain text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from multidict import CIMultiDictProxy
+
+from . import _json, _wire
+from ._retry_after import parse_retry_after
+from .errors import APIStatusError, RateLimitError, status_error_class
+
+_MAX_TEXT_MESSAGE = 500
+
+
+def decode_body(raw: bytes) -> Any:
+    """Parse ``raw`` as JSON if possible, else return it as text (``None`` when empty)."""
+    if not raw.strip():
+        return None
+    try:
+        return _json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", errors="replace")
+
+
+def _first(data: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        value = data.get(key)
+        if value not in (None, "", [], {}):
+            return value
+    return None
+
+
+def _field_errors(raw: Any) -> dict[str, str]:
+    if isinstance(raw, Mapping):
+        return {str(k): _message_text(v) for k, v in raw.items()}
+    errors: dict[str, str] = {}
+    if isinstance(raw, list):
+        for item in raw:
+            if isinstance(item, Mapping):
+                name = _first(item, _wire.ERROR_FIELD_NAME_KEYS) or "(unknown field)"
+                errors[str(name)] = _message_text(_first(item, _wire.ERROR_FIELD_MESSAGE_KEYS))
+            elif isinstance(item, str):
+                errors.setdefault("(request)", item)
+    return errors
+
+
+def _message_text(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def build_status_error(
+    *,
+    status: int,
+    reason: str | None,
+    raw: bytes,
+    headers: CIMultiDictProxy[str],
+    method: str,
+    path: str,
+    retry_after_cap: float,
+    outcome_unknown: bool,
+) -> APIStatusError:
+    """Build the typed error for one non-2xx response."""
+    body = decode_body(raw)
+    code: str | None = None
+    field_errors: dict[str, str] = {}
+    if isinstance(body, Mapping):
+        message = _message_text(_first(body, _wire.ERROR_MESSAGE_KEYS))
+        raw_code = _first(body, _wire.ERROR_CODE_KEYS)
+        code = None if raw_code is None else str(raw_code)
+        field_errors = _field_errors(_first(body, _wire.ERROR_FIELDS_KEYS))
+    elif isinstance(body, str):
+        message = body.strip()[:_MAX_TEXT_MESSAGE]
+    else:
+        message = ""
+    if not message:
+        message = reason or "HTTP error"
+    request_id = next((headers[h] for h in _wire.REQUEST_ID_HEADERS if h in headers), None)
+    common: dict[str, Any] = {
+        "status": status,
+        "code": code,
+        "field_errors": field_errors,
+        "request_id": request_id,
+        "body": body,
+        "method": method,
+        "path": path,
+        "outcome_unknown": outcome_unknown,
+    }
+    cls = status_error_class(status)
+    if cls is RateLimitError:
+        retry_after = parse_retry_after(headers.get("Retry-After"), cap=retry_after_cap)
+        return RateLimitError(message, retry_after=retry_after, **common)
+    return cls(message, **common)

@@ -1,0 +1,228 @@
+"""Access-token lifecycle: the only code that holds the token.
+
+The token is kept in a :class:`_Secret` whose ``repr`` and ``str`` are redacted, so it cannot leak
+through a repr, a log event or an exception message by accident. Renewal is single-flight: an
+``asyncio.Lock`` (created lazily in the running loop) plus a generation counter, so requests that
+failed with the same token share one renewal and a request that waited does not renew again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from . import _wire
+from ._logging import default_logger
+from .errors import AuthenticationError, ConfigurationError, ConfirmaError, ResponseDecodeError
+from .models._convert import from_wire
+from .models.onboarding import TokenValidation
+
+TokenRenewedCallback = Callable[[str, "datetime | None"], Awaitable[None]]
+"""``async def on_token_renewed(token, expires_at)``: persist a renewed token."""
+
+_ADVISORY_RETRY_PAUSE = timedelta(seconds=30)
+
+
+class _Secret:
+    """A string that never shows itself in ``repr``/``str``."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "<secret>"
+
+    __str__ = __repr__
+
+
+class TokenRequester(Protocol):
+    """What the token manager needs from the transport: one authenticated attempt, no retries."""
+
+    async def send_once(self, method: str, path: str, token: str) -> Any:
+        """Send one request with ``token`` as the API key and return the decoded body."""
+        ...
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _check_token(token: object, field: str = "api_key") -> str:
+    if not isinstance(token, str) or not token.strip():
+        raise ConfigurationError(field, "<redacted>", "must be a non-empty string")
+    return token
+
+
+class TokenManager:
+    """Holds the access token, validates and renews it.
+
+    ``expires_at`` (optional) is the token's known expiry. Inside ``advisory_window`` before it the
+    manager renews early and keeps the old token if that fails; inside ``mandatory_window`` a
+    request waits for a successful renewal. ``on_token_renewed`` is awaited with every new token
+    so a service can persist it; if it raises, the error is logged and the new token stays in use
+    (the old one is already revoked by the server).
+    """
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        expires_at: datetime | None = None,
+        advisory_window: timedelta = timedelta(minutes=10),
+        mandatory_window: timedelta = timedelta(minutes=1),
+        on_token_renewed: TokenRenewedCallback | None = None,
+        clock: Callable[[], datetime] = _now,
+        logger: Any = None,
+    ) -> None:
+        self._token = _Secret(_check_token(token))
+        if expires_at is not None and expires_at.tzinfo is None:
+            raise ConfigurationError("token_expires_at", expires_at, "must be timezone-aware")
+        self._expires_at = expires_at
+        self._advisory = advisory_window
+        self._mandatory = mandatory_window
+        self._on_renewed = on_token_renewed
+        self._clock = clock
+        self._log = logger if logger is not None else default_logger()
+        self._requester: TokenRequester | None = None
+        self._lock: asyncio.Lock | None = None
+        self._generation = 0
+        self._advisory_paused_until: datetime | None = None
+        self.renewals = 0
+        """How many renewals succeeded (useful in tests and metrics)."""
+
+    def bind(self, requester: TokenRequester) -> None:
+        """Attach the transport used for validate/renew calls (done by the client)."""
+        self._requester = requester
+
+    def __repr__(self) -> str:
+        return (
+            f"TokenManager(token=<secret>, generation={self._generation}, "
+            f"expires_at={self._expires_at!r})"
+        )
+
+    @property
+    def generation(self) -> int:
+        """Incremented by every successful renewal."""
+        return self._generation
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """The current token's known expiry, if any."""
+        return self._expires_at
+
+    def auth_header(self) -> tuple[str, str]:
+        """The ``(header, value)`` pair to send; only the transport calls this."""
+        return _wire.API_KEY_HEADER, self._token.reveal()
+
+    async def ensure_fresh(self) -> None:
+        """Renew ahead of a known expiry (advisory or mandatory window); no-op otherwise."""
+        if self._expires_at is None:
+            return
+        now = self._clock()
+        remaining = self._expires_at - now
+        if remaining > self._advisory:
+            return
+        generation = self._generation
+        if remaining <= self._mandatory:
+            await self._renew_if_current(generation)
+            return
+        if self._advisory_paused_until is not None and now < self._advisory_paused_until:
+            return
+        try:
+            await self._renew_if_current(generation)
+        except ConfirmaError as exc:
+            self._advisory_paused_until = now + _ADVISORY_RETRY_PAUSE
+            self._log.warning(
+                "token_advisory_renewal_failed", error_type=type(exc).__name__, status=_status(exc)
+            )
+
+    async def after_unauthorized(self, generation: int) -> None:
+        """A request sent with ``generation`` got 401: renew once, shared by all such requests."""
+        await self._renew_if_current(generation)
+
+    async def renew_token(self) -> datetime | None:
+        """Renew the token now (``GET /renew``; never retried automatically).
+
+        Returns the new token's expiry if the server gave one. Raises the API error if renewal
+        fails; the current token then stays in use.
+        """
+        await self._renew_if_current(self._generation)
+        return self._expires_at
+
+    async def validate_token(self) -> TokenValidation:
+        """Ask the API whether the current token is valid (``GET /validate``).
+
+        A 401 is an answer here, not an error: it returns ``is_valid=False``.
+        """
+        try:
+            data = await self._require_requester().send_once(
+                "GET", _wire.PATH_VALIDATE, self._token.reveal()
+            )
+        except AuthenticationError as exc:
+            return TokenValidation(is_valid=False, message=exc.message)
+        return from_wire(data, TokenValidation)
+
+    def _require_requester(self) -> TokenRequester:
+        if self._requester is None:
+            raise ConfigurationError("transport", None, "TokenManager is not bound to a client")
+        return self._requester
+
+    async def _renew_if_current(self, generation: int) -> None:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            if self._generation != generation:
+                return
+            await self._renew_locked()
+
+    async def _renew_locked(self) -> None:
+        started = time.perf_counter()
+        data = await self._require_requester().send_once(
+            "GET", _wire.PATH_RENEW, self._token.reveal()
+        )
+        token, expires_at = _parse_renewal(data)
+        self._token = _Secret(token)
+        self._expires_at = expires_at
+        self._generation += 1
+        self._advisory_paused_until = None
+        self.renewals += 1
+        self._log.info(
+            "token_renewed",
+            generation=self._generation,
+            expires_at=expires_at.isoformat() if expires_at else None,
+            elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+        if self._on_renewed is not None:
+            try:
+                await self._on_renewed(token, expires_at)
+            except Exception as exc:  # the new token is already live; never lose it
+                self._log.error("token_renewed_callback_failed", error_type=type(exc).__name__)
+
+
+def _status(exc: BaseException) -> int | None:
+    return getattr(exc, "status", None)
+
+
+def _parse_renewal(data: Any) -> tuple[str, datetime | None]:
+    """Find the new token and optional expiry in a renew response (assumption A20)."""
+    if not isinstance(data, dict):
+        raise ResponseDecodeError("renew response is not a JSON object", path="$")
+    token = next(
+        (data[k] for k in _wire.RENEW_TOKEN_KEYS if isinstance(data.get(k), str) and data[k]),
+        None,
+    )
+    if token is None:
+        raise ResponseDecodeError(
+            f"renew response has no token under any of {list(_wire.RENEW_TOKEN_KEYS)}", path="$"
+        )
+    raw_expiry = next((data[k] for k in _wire.RENEW_EXPIRES_KEYS if data.get(k)), None)
+    expires_at = from_wire(raw_expiry, datetime) if raw_expiry else None
+    return token, expires_at

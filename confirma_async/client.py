@@ -1,0 +1,144 @@
+"""ConfirmaClient: the one entry point. Builds the session, token manager, transport, resources."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+import aiohttp
+
+from ._logging import default_logger
+from .auth import TokenManager, TokenRenewedCallback
+from .config import ClientConfig, Environment, resolve_base_url
+from .errors import ConfirmaError
+from .resources.accounting import Accounting
+from .resources.invoices import Invoices
+from .resources.onboarding import Onboarding
+from .resources.payments import Payments
+from .transport import Transport
+
+
+class ClientClosedError(ConfirmaError):
+    """A request was made on a client that has been closed."""
+
+
+class ConfirmaClient:
+    """Async client for the Confirma Finance Integrations API.
+
+    Use it as an async context manager::
+
+        async with ConfirmaClient(api_key=token, environment=Environment.STAGING) as client:
+            created = await client.invoices.create(invoice)
+
+    or call :meth:`aclose` yourself. The client owns one ``aiohttp.ClientSession``, created on first
+    use inside the running event loop and closed by :meth:`aclose`.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        environment: Environment | None = None,
+        base_url: str | None = None,
+        config: ClientConfig | None = None,
+        token_expires_at: datetime | None = None,
+        on_token_renewed: TokenRenewedCallback | None = None,
+        logger: Any = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self._base_url = resolve_base_url(environment, base_url)
+        self.config = config if config is not None else ClientConfig()
+        """The client's (frozen) configuration."""
+        self._log = logger if logger is not None else default_logger()
+        extra: dict[str, Any] = {} if clock is None else {"clock": clock}
+        self.tokens = TokenManager(
+            api_key,
+            expires_at=token_expires_at,
+            advisory_window=self.config.token_advisory_window,
+            mandatory_window=self.config.token_mandatory_window,
+            on_token_renewed=on_token_renewed,
+            logger=self._log,
+            **extra,
+        )
+        """The token manager: ``validate_token()``, ``renew_token()``, ``generation``."""
+        self._session: aiohttp.ClientSession | None = None
+        self._closed = False
+        self._transport = Transport(
+            session=self._get_session,
+            base_url=self._base_url,
+            config=self.config,
+            tokens=self.tokens,
+            logger=self._log,
+        )
+        self.tokens.bind(self._transport)
+        self.onboarding = Onboarding(self._transport, self.tokens)
+        """Create clients, validate and renew tokens."""
+        self.invoices = Invoices(self._transport)
+        """Create invoices and actions, read cases and distribution records."""
+        self.payments = Payments(self._transport)
+        """Read payments and settlements."""
+        self.accounting = Accounting(self._transport)
+        """Submit ledger documents and payments to accounting; read sync status."""
+
+    @property
+    def base_url(self) -> str:
+        """The base URL requests go to (including the ``/api/v1/partner`` prefix)."""
+        return self._base_url
+
+    @property
+    def transport(self) -> Transport:
+        """The transport shared by all resources (for extensions such as the batch submitter)."""
+        return self._transport
+
+    def __repr__(self) -> str:
+        return f"ConfirmaClient(base_url={self._base_url!r}, api_key=<secret>)"
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._closed:
+            raise ClientClosedError("this ConfirmaClient is closed")
+        if self._session is None:
+            cfg = self.config
+            connector = aiohttp.TCPConnector(
+                limit=cfg.pool_limit, keepalive_timeout=cfg.keepalive_timeout
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                timeout=aiohttp.ClientTimeout(
+                    total=cfg.total_timeout,
+                    sock_connect=cfg.connect_timeout,
+                    sock_read=cfg.read_timeout,
+                ),
+                # The transport serialises JSON itself (exact Decimal amounts).
+                json_serialize=_no_json_serialize,
+            )
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        self._get_session()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`aclose` has run."""
+        return self._closed
+
+    async def aclose(self) -> None:
+        """Close the HTTP session. Safe to call more than once."""
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
+
+def _no_json_serialize(obj: Any) -> str:
+    raise TypeError("confirma_async serialises request bodies itself")

@@ -1,0 +1,108 @@
+"""Where the client connects and how it behaves: :class:`Environment` and :class:`ClientConfig`."""
+
+from __future__ import annotations
+
+import enum
+import math
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import attrs
+
+from . import _wire
+from .errors import ConfigurationError
+
+__version__ = "0.1.0"
+
+
+class Environment(enum.Enum):
+    """The two documented CFIS environments (tokens are issued per environment)."""
+
+    STAGING = _wire.STAGING_HOST
+    PRODUCTION = _wire.PRODUCTION_HOST
+
+    @property
+    def base_url(self) -> str:
+        """The environment's base URL including the ``/api/v1/partner`` prefix."""
+        return f"{self.value}{_wire.API_PREFIX}"
+
+
+def resolve_base_url(environment: Environment | None, base_url: str | None) -> str:
+    """Return the base URL for exactly one of ``environment`` or ``base_url``.
+
+    ``base_url`` is any HTTP(S) URL (the local sandbox, a proxy) and must already include the
+    ``/api/v1/partner`` prefix if the server needs it. A trailing slash is removed.
+    """
+    if environment is not None and base_url is not None:
+        raise ConfigurationError("base_url", base_url, "give either environment or base_url")
+    if base_url is None:
+        return (environment or Environment.STAGING).base_url
+    if not isinstance(base_url, str):
+        raise ConfigurationError("base_url", base_url, "must be a string")
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigurationError("base_url", base_url, "must be an absolute http(s) URL")
+    return base_url.rstrip("/")
+
+
+def _positive(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ConfigurationError(attribute.name, value, "must be a finite number")
+    if value <= 0:
+        raise ConfigurationError(attribute.name, value, "must be greater than 0")
+
+
+def _non_negative_int(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigurationError(attribute.name, value, "must be an integer >= 0")
+
+
+def _positive_int(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(attribute.name, value, "must be an integer >= 1")
+
+
+def _window(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, timedelta) or value < timedelta(0):
+        raise ConfigurationError(attribute.name, value, "must be a timedelta >= 0")
+
+
+def _non_empty_str(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigurationError(attribute.name, value, "must be a non-empty string")
+
+
+@attrs.frozen(kw_only=True)
+class ClientConfig:
+    """Timeouts, retries and connection pool settings. Invalid values raise ConfigurationError.
+
+    Timeouts are in seconds. ``max_retries`` counts re-sends after the first attempt. Backoff is
+    exponential with full jitter: the n-th wait is uniform in ``[0, min(cap, base * 2**n)]``; a
+    ``Retry-After`` from the server is used instead, capped at ``retry_after_cap``.
+    ``token_advisory_window``: renew this long before a known expiry, keeping the old token if that
+    renewal fails; ``token_mandatory_window``: inside it, a request waits for a successful renewal.
+    """
+
+    connect_timeout: float = attrs.field(default=10.0, validator=_positive)
+    read_timeout: float = attrs.field(default=30.0, validator=_positive)
+    total_timeout: float = attrs.field(default=60.0, validator=_positive)
+    max_retries: int = attrs.field(default=3, validator=_non_negative_int)
+    backoff_base: float = attrs.field(default=0.5, validator=_positive)
+    backoff_cap: float = attrs.field(default=30.0, validator=_positive)
+    retry_after_cap: float = attrs.field(default=60.0, validator=_positive)
+    pool_limit: int = attrs.field(default=100, validator=_positive_int)
+    keepalive_timeout: float = attrs.field(default=30.0, validator=_positive)
+    user_agent: str = attrs.field(default=f"confirma-async/{__version__}", validator=_non_empty_str)
+    token_advisory_window: timedelta = attrs.field(default=timedelta(minutes=10), validator=_window)
+    token_mandatory_window: timedelta = attrs.field(default=timedelta(minutes=1), validator=_window)
+
+    def __attrs_post_init__(self) -> None:
+        if self.backoff_cap < self.backoff_base:
+            raise ConfigurationError("backoff_cap", self.backoff_cap, "must be >= backoff_base")
+        if self.token_mandatory_window > self.token_advisory_window:
+            raise ConfigurationError(
+                "token_mandatory_window",
+                self.token_mandatory_window,
+                "must not exceed token_advisory_window",
+            )

@@ -1,0 +1,171 @@
+"""The exception hierarchy of ``confirma_async``.
+
+Every error the library raises is a :class:`ConfirmaError`. HTTP failures are
+:class:`APIStatusError` subclasses keyed by status; network failures are
+:class:`APIConnectionError` / :class:`APITimeoutError`. Errors of a request whose outcome is unknown
+(it may or may not have been applied by the server) carry ``outcome_unknown=True``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+class ConfirmaError(Exception):
+    """Base class of every error raised by this library."""
+
+    outcome_unknown: bool = False
+
+
+class ConfigurationError(ConfirmaError, ValueError):
+    """An argument to the client itself (configuration, environment, token) is invalid."""
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        self.field = field
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{field}={value!r}: {reason}")
+
+
+class RequestValidationError(ConfirmaError, ValueError):
+    """A request model broke a documented rule; nothing was sent.
+
+    ``field`` is the wire path of the offending field (``invoice.header.currencyCode``).
+    """
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        self.field = field
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{field}: {reason} (got {value!r})")
+
+
+class ResponseDecodeError(ConfirmaError):
+    """A response did not match the documented schema (``path`` names where)."""
+
+    def __init__(self, message: str, *, path: str = "", body: object = None) -> None:
+        self.path = path
+        self.body = body
+        super().__init__(f"{path}: {message}" if path else message)
+
+
+class APIConnectionError(ConfirmaError):
+    """The request could not be completed at the network level.
+
+    ``outcome_unknown`` is true when the request may have reached the server (for example the
+    connection was reset after the body was written); false when it provably never left
+    (connection refused).
+    """
+
+    def __init__(self, message: str, *, outcome_unknown: bool = False) -> None:
+        self.outcome_unknown = outcome_unknown
+        super().__init__(message)
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out; unless the timeout hit while connecting, the outcome is unknown."""
+
+
+class APIStatusError(ConfirmaError):
+    """The API answered with a non-2xx status."""
+
+    status: int
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        code: str | None = None,
+        field_errors: Mapping[str, str] | None = None,
+        request_id: str | None = None,
+        body: object = None,
+        method: str = "",
+        path: str = "",
+        outcome_unknown: bool = False,
+    ) -> None:
+        self.status = status
+        self.message = message
+        self.code = code
+        self.field_errors: Mapping[str, str] = dict(field_errors or {})
+        self.request_id = request_id
+        self.body = body
+        self.method = method
+        self.path = path
+        self.outcome_unknown = outcome_unknown
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        parts = [f"{self.status}"]
+        if self.method or self.path:
+            parts.append(f"{self.method} {self.path}".strip())
+        if self.code:
+            parts.append(f"[{self.code}]")
+        parts.append(self.message or "(no message)")
+        text = " ".join(parts)
+        if self.field_errors:
+            fields = "; ".join(f"{k}: {v}" for k, v in self.field_errors.items())
+            text += f" — {fields}"
+        if self.request_id:
+            text += f" (request id {self.request_id})"
+        return text
+
+
+class BadRequestError(APIStatusError):
+    """400: the server rejected the request body or parameters."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the access token is missing, unknown, revoked or expired."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the token is valid but not allowed to do this."""
+
+
+class NotFoundError(APIStatusError):
+    """404: the resource (path, invoice, case) does not exist."""
+
+
+class ConflictError(APIStatusError):
+    """409: the request conflicts with stored state (e.g. a duplicate invoice number)."""
+
+
+class PayloadTooLargeError(APIStatusError):
+    """413: the request or its result is too large (e.g. a date window too wide)."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: the request was well-formed but semantically invalid."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests; ``retry_after`` is the server's wait hint in seconds, if any."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)
+
+
+class ServerError(APIStatusError):
+    """5xx: the server failed; for a POST the outcome is unknown."""
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    413: PayloadTooLargeError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status: int) -> type[APIStatusError]:
+    """Return the exception class for an HTTP status (``ServerError`` for every 5xx)."""
+    if status >= 500:
+        return ServerError
+    return _BY_STATUS.get(status, APIStatusError)

@@ -1,0 +1,104 @@
+"""Invoice action models (``POST /invoice/action``, assumption A9)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from ..errors import RequestValidationError
+from . import _validate as v
+from ._fields import extra_field, rules, wire
+from ._open_enum import OpenStrEnum
+
+__all__ = [
+    "ActionCode",
+    "ActionData",
+    "ActionsQueued",
+    "ActionsRequest",
+    "InvoiceAction",
+    "QueuedAction",
+]
+
+
+class ActionCode(OpenStrEnum):
+    """What an action does (open set; ``COMMENT`` is documented, the rest are assumption A9)."""
+
+    COMMENT = "COMMENT"
+    EXTEND_DUE_DATE = "EXTEND_DUE_DATE"
+    WITHDRAW_CASE = "WITHDRAW_CASE"
+    DIRECT_PAYMENT = "DIRECT_PAYMENT"
+    OBJECTION = "OBJECTION"
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class ActionData:
+    """``actions[].data``: the target (invoice number and/or case id) and action parameters.
+
+    At least one of ``invoice_number`` and ``case_id`` is required. The action parameters
+    (``newDueDate``, ``amount``, ``paymentDate``) are assumption A9 and left out when ``None``.
+    """
+
+    invoice_number: int | None = attrs.field(
+        default=None, metadata=rules(v.positive_int, nullable=True)
+    )
+    case_id: int | None = attrs.field(default=None, metadata=rules(v.positive_int, nullable=True))
+    new_due_date: dt.date | None = attrs.field(
+        default=None, metadata={**rules(v.iso_date, nullable=True), **wire(omit_none=True)}
+    )
+    amount: Decimal | None = attrs.field(
+        default=None, metadata={**rules(v.amount, nullable=True), **wire(omit_none=True)}
+    )
+    payment_date: dt.date | None = attrs.field(
+        default=None, metadata={**rules(v.iso_date, nullable=True), **wire(omit_none=True)}
+    )
+    extra: Mapping[str, Any] = extra_field()
+
+    def _check_request(self, path: str) -> None:
+        if self.invoice_number is None and self.case_id is None:
+            raise RequestValidationError(
+                path or "data", None, "an action needs invoiceNumber or caseId"
+            )
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class InvoiceAction:
+    """One action against an invoice or agency case."""
+
+    code: ActionCode
+    comment: str | None = None
+    data: ActionData
+    extra: Mapping[str, Any] = extra_field()
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class ActionsRequest:
+    """Body of ``POST /invoice/action``: one or more actions; validated when constructed."""
+
+    actions: list[InvoiceAction] = attrs.field(metadata=rules(v.non_empty))
+    extra: Mapping[str, Any] = extra_field()
+
+    def __attrs_post_init__(self) -> None:
+        v.validate_request(self)
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class QueuedAction:
+    """One queued action in the answer to ``POST /invoice/action`` (assumption A9)."""
+
+    index: int
+    code: ActionCode
+    status: str | None = None
+    action_id: str | None = None
+    extra: Mapping[str, Any] = extra_field()
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class ActionsQueued:
+    """Answer to ``POST /invoice/action``: the actions, in request order, as queued."""
+
+    actions: list[QueuedAction] = attrs.field(factory=list)
+    extra: Mapping[str, Any] = extra_field()

@@ -1,0 +1,1 @@
+"""One class per API area; one method per endpoint."""

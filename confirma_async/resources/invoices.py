@@ -1,0 +1,95 @@
+"""Invoices: create invoices and actions, read case details and distribution records."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from .. import _wire
+from ..errors import RequestValidationError
+from ..models._convert import from_wire, to_wire
+from ..models.actions import ActionsQueued, ActionsRequest
+from ..models.cases import CaseDetails
+from ..models.distribution import DistributionPage, DistributionRecord
+from ..models.invoices import InvoiceCreated, InvoiceRequest
+from ..transport import Transport
+from ._params import check_date, positive_int, require_model, window
+
+
+class Invoices:
+    """``client.invoices``: the invoice endpoints."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+
+    async def create(self, invoice: InvoiceRequest) -> InvoiceCreated:
+        """Submit one invoice for evaluation and distribution (``POST /invoice``).
+
+        Never re-sent automatically once it may have reached the server: on an unknown outcome
+        the error has ``outcome_unknown=True`` (the batch submitter reconciles such cases).
+        A duplicate invoice number raises ``ConflictError`` (409).
+        """
+        require_model("invoice", invoice, InvoiceRequest)
+        data = await self._transport.request(
+            "POST", _wire.PATH_INVOICE, json=to_wire(invoice), idempotent=False
+        )
+        return from_wire(data, InvoiceCreated)
+
+    async def create_actions(self, request: ActionsRequest) -> ActionsQueued:
+        """Queue actions against invoices or cases (``POST /invoice/action``); they run later."""
+        require_model("request", request, ActionsRequest)
+        data = await self._transport.request(
+            "POST", _wire.PATH_INVOICE_ACTION, json=to_wire(request), idempotent=False
+        )
+        return from_wire(data, ActionsQueued)
+
+    async def case(
+        self, *, case_id: int | None = None, invoice_number: int | None = None
+    ) -> CaseDetails:
+        """Case details from the agency (``GET /invoice/case``) by case id or invoice number."""
+        if (case_id is None) == (invoice_number is None):
+            raise RequestValidationError(
+                "caseId", case_id, "give exactly one of case_id or invoice_number"
+            )
+        params = (
+            {_wire.Q_CASE_ID: str(positive_int(_wire.Q_CASE_ID, case_id))}
+            if case_id is not None
+            else {_wire.Q_INVOICE_NUMBER: str(positive_int(_wire.Q_INVOICE_NUMBER, invoice_number))}
+        )
+        data = await self._transport.request("GET", _wire.PATH_INVOICE_CASE, params=params)
+        return from_wire(data, CaseDetails)
+
+    async def distribution_window(
+        self,
+        from_date: date,
+        to_date: date,
+        *,
+        invoice_number: int | None = None,
+        fetch_type: str | None = None,
+    ) -> DistributionPage:
+        """One inclusive window of distribution records by invoice date.
+
+        ``GET /invoice/distribution``.
+
+        Always sends both dates, so the API's silent 30-day default never applies. When
+        ``page.meta_data.total_count`` exceeds the records returned, the server cut the window.
+        """
+        params = window(_wire.Q_FROM_INV_DATE, _wire.Q_TO_INV_DATE, from_date, to_date)
+        if invoice_number is not None:
+            params[_wire.Q_INVOICE_NUMBER] = str(
+                positive_int(_wire.Q_INVOICE_NUMBER, invoice_number)
+            )
+        if fetch_type is not None:
+            params[_wire.Q_FETCH_TYPE] = fetch_type
+        data = await self._transport.request("GET", _wire.PATH_INVOICE_DISTRIBUTION, params=params)
+        return from_wire(data, DistributionPage)
+
+    async def find_distribution(
+        self, invoice_number: int, invoice_date: date
+    ) -> DistributionRecord | None:
+        """Look one invoice up by number on its invoice date; ``None`` if the server has none."""
+        day = check_date("invoiceDate", invoice_date)
+        page = await self.distribution_window(day, day, invoice_number=invoice_number)
+        for record in page.distributions:
+            if record.invoice_number == invoice_number:
+                return record
+        return None

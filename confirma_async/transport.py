@@ -1,0 +1,277 @@
+"""The one place that sends requests: retries, Retry-After, error mapping, logging.
+
+Retry policy (assumption A6b): connection errors, timeouts, 429 and 5xx are retried with
+exponential backoff and full jitter (via ``backoff``), or after ``Retry-After`` when the server
+sends one. A non-idempotent request (POST) is re-sent automatically only when the failure proves
+the server did not act on it: the connection was never made (refused, DNS, connect timeout) or the
+server answered 429. Any other POST failure raises with ``outcome_unknown=True``, because CFIS has
+no idempotency key and a blind re-send could create a duplicate.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Generator, Mapping
+from typing import Any
+
+import aiohttp
+import backoff
+from yarl import URL
+
+from . import _json
+from ._error_body import build_status_error, decode_body
+from ._retry_after import parse_retry_after
+from .auth import TokenManager
+from .config import ClientConfig
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    ConfirmaError,
+    ResponseDecodeError,
+)
+
+Params = Mapping[str, str]
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+class _RetryableFailure(Exception):
+    """Internal: wraps an error that the retry loop may retry; never escapes the transport."""
+
+    def __init__(self, error: ConfirmaError, retry_after: float | None = None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.retry_after = retry_after
+
+
+class _Call:
+    """The state of one logical request across its attempts."""
+
+    __slots__ = (
+        "attempts",
+        "body",
+        "generation",
+        "idempotent",
+        "method",
+        "params",
+        "path",
+        "token",
+        "url",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        url: URL,
+        params: Params | None,
+        body: bytes | None,
+        idem: bool,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.url = url
+        self.params = params
+        self.body = body
+        self.idempotent = idem
+        self.attempts = 0
+        self.generation = 0
+        self.token: str | None = None
+
+
+def _wait_generator(base: float, cap: float) -> Generator[float, Any, None]:
+    """Backoff wait generator: full jitter, or the server's Retry-After when the failure has one.
+
+    ``backoff`` sends each caught exception into the generator, so the wait can depend on it.
+    """
+    failure = yield 0.0  # primed by backoff with send(None)
+    attempt = 0
+    while True:
+        retry_after = getattr(failure, "retry_after", None)
+        if retry_after is not None:
+            wait = float(retry_after)
+        else:
+            wait = random.uniform(0.0, min(cap, base * (2**attempt)))
+        attempt += 1
+        failure = yield wait
+
+
+class Transport:
+    """Sends requests for the resources; owns no session (the client does)."""
+
+    def __init__(
+        self,
+        *,
+        session: Callable[[], aiohttp.ClientSession],
+        base_url: str,
+        config: ClientConfig,
+        tokens: TokenManager,
+        logger: Any,
+    ) -> None:
+        self._session = session
+        self._base_url = base_url
+        self._config = config
+        self._tokens = tokens
+        self._log = logger
+        self._urls: dict[str, URL] = {}
+        self._static_headers = {"Accept": "application/json", "User-Agent": config.user_agent}
+        self._send_with_retries = backoff.on_exception(
+            lambda: _wait_generator(config.backoff_base, config.backoff_cap),
+            _RetryableFailure,
+            max_tries=config.max_retries + 1,
+            jitter=None,
+            on_backoff=self._log_backoff,
+        )(self._attempt)
+
+    def _url(self, path: str) -> URL:
+        url = self._urls.get(path)
+        if url is None:
+            url = self._urls[path] = URL(self._base_url + path)
+        return url
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        idempotent: bool | None = None,
+        api_key: str | None = None,
+    ) -> Any:
+        """Send a request and return its decoded JSON body (``None`` for 204/empty).
+
+        ``json`` is wire data (already unstructured); ``idempotent`` defaults from the method.
+        A 401 renews the token once (shared with concurrent requests) and replays the request.
+        ``api_key`` sends another key instead of the managed token (the partner provisioning
+        token of *create client*); such a request is retried but never triggers a renewal.
+        """
+        body = None if json is None else _json.dumps(json)
+        idem = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
+        call = _Call(method, path, self._url(path), params, body, idem)
+        if api_key is not None:
+            call.token = api_key
+            return await self._send(call)
+        await self._tokens.ensure_fresh()
+        try:
+            return await self._send(call)
+        except AuthenticationError:
+            await self._tokens.after_unauthorized(call.generation)
+            return await self._send(call)
+
+    async def send_once(self, method: str, path: str, token: str) -> Any:
+        """One attempt with an explicit token: no retries, no renewal (for validate/renew)."""
+        call = _Call(method, path, self._url(path), None, None, False)
+        call.token = token
+        try:
+            return await self._attempt(call)
+        except _RetryableFailure as failure:
+            raise failure.error from failure.error.__cause__
+
+    async def _send(self, call: _Call) -> Any:
+        try:
+            return await self._send_with_retries(call)
+        except _RetryableFailure as failure:
+            raise failure.error from failure.error.__cause__
+
+    async def _attempt(self, call: _Call) -> Any:
+        call.attempts += 1
+        header, current = self._tokens.auth_header()
+        call.generation = self._tokens.generation
+        headers = {
+            **self._static_headers,
+            header: call.token if call.token is not None else current,
+        }
+        if call.body is not None:
+            headers["Content-Type"] = "application/json"
+        started = time.perf_counter()
+        status: int | None = None
+        session = self._session()
+        try:
+            async with session.request(
+                call.method, call.url, params=call.params, data=call.body, headers=headers
+            ) as resp:
+                status = resp.status
+                raw = await resp.read()
+                resp_headers = resp.headers
+                reason = resp.reason
+        except aiohttp.ClientConnectorCertificateError as exc:
+            raise APIConnectionError(f"TLS certificate error: {exc}") from exc
+        except aiohttp.ClientConnectorError as exc:
+            err: ConfirmaError = APIConnectionError(f"cannot connect: {exc}", outcome_unknown=False)
+            raise _RetryableFailure(err) from exc
+        except aiohttp.ConnectionTimeoutError as exc:
+            err = APITimeoutError("timed out connecting", outcome_unknown=False)
+            raise _RetryableFailure(err) from exc
+        except TimeoutError as exc:
+            err = APITimeoutError(
+                f"{call.method} {call.path} timed out", outcome_unknown=not call.idempotent
+            )
+            raise self._maybe_retry(err, call) from exc
+        except aiohttp.ClientError as exc:
+            err = APIConnectionError(
+                f"{call.method} {call.path} failed: {type(exc).__name__}: {exc}",
+                outcome_unknown=not call.idempotent,
+            )
+            raise self._maybe_retry(err, call) from exc
+        finally:
+            self._log_attempt(call, status, started)
+        if resp.status < 300:
+            if resp.status == 204:
+                return None
+            body = decode_body(raw)
+            if isinstance(body, str):
+                raise ResponseDecodeError("response is not JSON", path="$", body=body)
+            return body
+        return self._raise_status(call, resp.status, reason, raw, resp_headers)
+
+    def _raise_status(
+        self, call: _Call, status: int, reason: str | None, raw: bytes, headers: Any
+    ) -> Any:
+        unknown = status >= 500 and not call.idempotent
+        error = build_status_error(
+            status=status,
+            reason=reason,
+            raw=raw,
+            headers=headers,
+            method=call.method,
+            path=call.path,
+            retry_after_cap=self._config.retry_after_cap,
+            outcome_unknown=unknown,
+        )
+        if status == 429 or (status >= 500 and call.idempotent):
+            retry_after = parse_retry_after(
+                headers.get("Retry-After"), cap=self._config.retry_after_cap
+            )
+            raise _RetryableFailure(error, retry_after)
+        raise error
+
+    @staticmethod
+    def _maybe_retry(error: ConfirmaError, call: _Call) -> Exception:
+        return _RetryableFailure(error) if call.idempotent else error
+
+    def _log_attempt(self, call: _Call, status: int | None, started: float) -> None:
+        self._log.debug(
+            "confirma_request",
+            method=call.method,
+            path=call.path,
+            status=status,
+            attempt=call.attempts,
+            elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+
+    def _log_backoff(self, details: Any) -> None:
+        failure = details.get("exception")
+        error = getattr(failure, "error", None)
+        call = details["args"][0]
+        self._log.info(
+            "confirma_retry",
+            method=call.method,
+            path=call.path,
+            attempt=call.attempts,
+            wait_s=round(details.get("wait", 0.0), 3),
+            error_type=type(error).__name__,
+            status=error.status if isinstance(error, APIStatusError) else None,
+        )
