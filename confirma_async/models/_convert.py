@@ -244,15 +244,35 @@ def _exactly(cl: type[Any]) -> Callable[[Any], bool]:
     return lambda t: t is cl
 
 
+@cache
+def _enum_structurer(cl: Any) -> Callable[[Any, Any], enum.Enum]:
+    return _structure_enum(cl)
+
+
+def _strict_primitive(cl: type[Any], hook: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    # cattrs keeps int/str/bool in its singledispatch table, which beats predicate hooks, so these
+    # are registered there; str/int enums also land here (by MRO) and are sent to the enum hook.
+    def structure(value: Any, t: Any) -> Any:
+        if t is not cl and _is_enum(t):
+            return _enum_structurer(t)(value, t)
+        return hook(value, t)
+
+    return structure
+
+
 for _cl, _structure in (
     (Decimal, _structure_decimal),
-    (int, _structure_int),
-    (str, _structure_str),
-    (bool, _structure_bool),
     (date, _structure_date),
     (datetime, _structure_datetime),
 ):
     converter.register_structure_hook_func(_exactly(_cl), _structure)
+_PRIMITIVES: tuple[tuple[type[Any], Callable[[Any, Any], Any]], ...] = (
+    (int, _structure_int),
+    (str, _structure_str),
+    (bool, _structure_bool),
+)
+for _primitive, _hook in _PRIMITIVES:
+    converter.register_structure_hook(_primitive, _strict_primitive(_primitive, _hook))
 converter.register_unstructure_hook(Decimal, _unstructure_decimal)
 converter.register_unstructure_hook_func(_exactly(date), date.isoformat)
 converter.register_unstructure_hook(datetime, _unstructure_datetime)

@@ -342,3 +342,25 @@ def test_flat_records_are_hashable_for_deduplication() -> None:
         len({record, from_wire(_json.loads(DISTRIBUTION_FULL), DistributionPage).distributions[0]})
         == 1
     )
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("caseId", True), ("invoiceNumber", {"a": 1}), ("accountName", ["x"])],
+)
+def test_wrong_json_types_are_rejected_not_coerced(field: str, value: object) -> None:
+    from confirma_async.models import Payment
+
+    data = {
+        "caseId": 1,
+        "invoiceNumber": "202600145",
+        "invoicePaymentReference": "RF1",
+        "originalPaymentReference": "RF2",
+        "accountName": "ACME Oy",
+        "bookingDate": "2026-03-27T00:00:00Z",
+        "paymentDate": "2026-03-27T00:00:00Z",
+        field: value,
+    }
+    with pytest.raises(ResponseDecodeError) as info:
+        from_wire(data, Payment)
+    assert info.value.path == field
