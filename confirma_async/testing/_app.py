@@ -1,0 +1,121 @@
+"""The aiohttp application: API routes, admin routes, and the middleware that injects faults.
+
+Every API request passes :func:`make_middleware`: it is counted, meets the fault rules (latency,
+5xx, 429, dropped connection, commit-then-drop, slow answer), brings the state up to the clock, and
+turns any error (an :class:`ApiError`, an unknown path, a wrong method) into an A3 JSON body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import socket
+import struct
+
+from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
+
+from .. import _wire
+from ._admin import ADMIN_PREFIX, admin_routes
+from ._faults import FaultRule, Faults
+from ._handlers import Handlers
+from ._http import ApiError, error_body, json_response
+from ._state import SandboxState
+
+log = logging.getLogger("confirma_async.testing")
+_FAULT_CODES = {500: "INTERNAL_ERROR", 502: "BAD_GATEWAY", 503: "SERVICE_UNAVAILABLE"}
+
+
+def _drop(request: web.Request, *, reset: bool) -> None:
+    """Close the connection without a response; ``reset`` sends a TCP RST instead of a FIN."""
+    transport = request.transport
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    if reset and sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort() if reset else transport.close()
+
+
+def _http_error(exc: web.HTTPException) -> web.Response:
+    if exc.status == 405:
+        resp = json_response(error_body("METHOD_NOT_ALLOWED", "method not allowed"), 405)
+        resp.headers["Allow"] = exc.headers.get("Allow", "")
+        return resp
+    code = _wire.CODE_NOT_FOUND if exc.status == 404 else f"HTTP_{exc.status}"
+    return json_response(error_body(code, exc.reason or "error"), exc.status)
+
+
+def _injected(rule: FaultRule) -> web.Response:
+    if rule.kind == "rate_limit":
+        headers = {"Retry-After": f"{rule.retry_after:g}"}
+        return ApiError(429, _wire.CODE_RATE_LIMITED, "too many requests", (), headers).response()
+    code = _FAULT_CODES.get(rule.status, "SERVER_ERROR")
+    return ApiError(rule.status, code, "injected server fault").response()
+
+
+def make_middleware(state: SandboxState, faults: Faults, stopping: asyncio.Event) -> Middleware:
+    """The one middleware: counting, faults, lazy state update, JSON errors, request ids."""
+    ids = itertools.count(1)
+    prefix_len = len(_wire.API_PREFIX)
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        path = request.path
+        if path.startswith(ADMIN_PREFIX):
+            return await _handle(state, request, handler)
+        rel = path[prefix_len:] if path.startswith(_wire.API_PREFIX + "/") else path
+        endpoint = f"{request.method} {rel}"
+        state.requests[endpoint] += 1
+        decision = faults.decide(request.method, rel)
+        if decision.latency:
+            await asyncio.sleep(decision.latency)
+        rule = decision.outcome
+        kind = rule.kind if rule else None
+        if rule is not None and kind in ("error", "rate_limit"):
+            resp: web.StreamResponse = _injected(rule)
+        elif kind == "drop":
+            await request.read()
+            _drop(request, reset=False)
+            return web.Response(status=499)
+        else:
+            resp = await _handle(state, request, handler)
+            if kind == "commit_drop":
+                _drop(request, reset=True)
+                return resp
+            if rule is not None and kind == "slow":
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stopping.wait(), rule.delay)
+        resp.headers["X-Request-Id"] = f"sbx-{next(ids):08d}"
+        state.responses[(endpoint, resp.status)] += 1
+        return resp
+
+    return middleware
+
+
+async def _handle(
+    state: SandboxState, request: web.Request, handler: Handler
+) -> web.StreamResponse:
+    try:
+        state.sync()
+        return await handler(request)
+    except ApiError as exc:
+        return exc.response()
+    except web.HTTPException as exc:
+        return _http_error(exc)
+    except Exception:
+        log.exception("sandbox handler failed for %s %s", request.method, request.path)
+        return ApiError(500, "INTERNAL_ERROR", "sandbox bug: see the server log").response()
+
+
+def build_app(state: SandboxState, faults: Faults, stopping: asyncio.Event) -> web.Application:
+    """Assemble the application for one sandbox."""
+    app = web.Application(
+        middlewares=[make_middleware(state, faults, stopping)], client_max_size=16 * 2**20
+    )
+    app.add_routes(Handlers(state).routes())
+    app.add_routes(admin_routes(state, faults))
+    return app

@@ -1,0 +1,74 @@
+"""The out-of-process inspection and control routes under /_sandbox."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from confirma_async._json import dumps, loads
+from confirma_async.testing import Sandbox, sample_invoice
+
+from .conftest import Api
+
+
+async def _admin(api: Api, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    data = dumps(body) if body is not None else None
+    async with api.session.request(method, api.sandbox.admin_url + path, data=data) as resp:
+        raw = await resp.read()
+        return resp.status, loads(raw) if raw else None
+
+
+async def test_state_and_accepted_counts(api: Api) -> None:
+    await api.post("/invoice", sample_invoice(1))
+    await api.post("/invoice", sample_invoice(1))
+    status, state = await _admin(api, "GET", "/state")
+    assert status == 200
+    assert state["invoices"] == 1
+    assert state["requests"]["POST /invoice"] == 2
+    _, accepted = await _admin(api, "GET", "/accepted?invoiceNumber=1")
+    assert accepted == {"invoiceNumber": 1, "accepted": 1, "submitted": 2}
+    _, listing = await _admin(api, "GET", "/invoices")
+    assert [i["invoiceNumber"] for i in listing["invoices"]] == [1]
+    _, counts = await _admin(api, "GET", "/requests")
+    assert counts["responses"] == {"POST /invoice 201": 1, "POST /invoice 409": 1}
+
+
+async def test_faults_can_be_added_listed_and_cleared(api: Api) -> None:
+    status, added = await _admin(api, "POST", "/faults", {"spec": "GET /payments:503:x1"})
+    assert status == 201
+    assert added["rule"]["kind"] == "error"
+    assert (await api.get("/payments")).status == 503
+    _, listed = await _admin(api, "GET", "/faults")
+    assert listed == {"rules": [], "fired": {"error": 1}}
+    await _admin(api, "POST", "/faults", {"spec": "*:503"})
+    assert (await _admin(api, "DELETE", "/faults"))[0] == 204
+    assert (await api.get("/payments")).status == 200
+    assert (await _admin(api, "POST", "/faults", {"spec": "*:nonsense"}))[0] == 400
+
+
+async def test_clock_and_tokens(api: Api, confirma_sandbox: Sandbox) -> None:
+    _, now = await _admin(api, "GET", "/clock")
+    assert now == {"now": "2026-01-05T09:00:00.000Z"}
+    _, moved = await _admin(api, "POST", "/clock", {"advanceSeconds": 3600})
+    assert moved == {"now": "2026-01-05T10:00:00.000Z"}
+    status, issued = await _admin(api, "POST", "/tokens", {"expiresInSeconds": 60})
+    assert status == 201
+    token = issued["token"]
+    assert (await api.call("GET", "/payments", token=token)).status == 200
+    await _admin(api, "POST", "/clock", {"advanceSeconds": 60})
+    assert (await api.call("GET", "/payments", token=token)).status == 401
+    await _admin(api, "POST", "/tokens/expire", {"inSeconds": 0})
+    assert (await api.get("/payments")).status == 401
+
+
+async def test_actions_and_cases(api: Api, confirma_sandbox: Sandbox) -> None:
+    await api.post("/invoice", sample_invoice(5))
+    action = {"code": "COMMENT", "comment": "hi", "data": {"invoiceNumber": 5}}
+    await api.post("/invoice/action", {"actions": [action]})
+    _, pending = await _admin(api, "GET", "/actions")
+    assert [(a["code"], a["status"]) for a in pending["actions"]] == [("COMMENT", "PENDING")]
+    confirma_sandbox.advance(timedelta(minutes=1))
+    _, applied = await _admin(api, "GET", "/actions")
+    assert applied["actions"][0]["status"] == "APPLIED"
+    _, cases = await _admin(api, "GET", "/cases")
+    assert [(c["invoiceNumber"], c["status"]) for c in cases["cases"]] == [(5, "ACTIVE")]

@@ -1,0 +1,95 @@
+"""``confirma sandbox`` in a subprocess, argument parsing, and the pytest plugin's overrides."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from datetime import timedelta
+
+import aiohttp
+import pytest
+
+from confirma_async.cli import build_parser, main, sandbox_config
+from confirma_async.testing import FaultRule, Sandbox, SandboxConfig
+
+
+@pytest.fixture
+def confirma_sandbox_config() -> SandboxConfig:
+    return SandboxConfig(seed=99, max_records_per_response=5)
+
+
+async def test_the_fixture_config_can_be_overridden(confirma_sandbox: Sandbox) -> None:
+    assert confirma_sandbox.config.seed == 99
+    assert confirma_sandbox.base_url.startswith("http://127.0.0.1:")
+    assert confirma_sandbox.base_url.endswith("/api/v1/partner")
+
+
+def test_the_plugin_is_registered_through_its_entry_point(request: pytest.FixtureRequest) -> None:
+    assert request.config.pluginmanager.has_plugin("confirma_sandbox")
+
+
+def test_sandbox_arguments_become_a_config() -> None:
+    args = build_parser().parse_args(
+        [
+            "sandbox",
+            "--port",
+            "0",
+            "--seed",
+            "4",
+            "--records",
+            "1000",
+            "--fault",
+            "POST /invoice:503:0.1",
+            "--fault",
+            "tokens:expire=60s",
+        ]
+    )
+    config = sandbox_config(args)
+    assert config.seed == 4
+    assert config.generated_records == 1000
+    assert config.faults == (FaultRule(kind="error", method="POST", path="/invoice", rate=0.1),)
+    assert config.expire_tokens_after == timedelta(seconds=60)
+
+
+def test_a_bad_fault_spec_exits_with_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sandbox", "--fault", "*:teleport"]) == 2
+    assert "teleport" in capsys.readouterr().err
+
+
+def test_help_documents_the_fault_syntax(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["sandbox", "--help"])
+    out = capsys.readouterr().out
+    assert "commit-drop" in out
+    assert "latency=DURATION" in out
+
+
+async def test_confirma_sandbox_serves_until_interrupted() -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "confirma_async.cli",
+        "sandbox",
+        "--port",
+        "0",
+        "--records",
+        "100",
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    try:
+        banner = [(await proc.stdout.readline()).decode() for _ in range(2)]
+        base_url = banner[0].split()[-1]
+        token = banner[1].split()[-1]
+        async with aiohttp.ClientSession() as session:
+            headers = {"X-Api-Key": token}
+            async with session.get(base_url + "/validate", headers=headers) as resp:
+                assert resp.status == 200
+                assert (await resp.json())["isValid"] is True
+        proc.send_signal(signal.SIGINT)
+        assert await proc.wait() == 0
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
