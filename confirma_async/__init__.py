@@ -5,9 +5,25 @@ The public API is what this module exports; everything else is private.
 
 from __future__ import annotations
 
+from ._watch import (
+    DistributionWatcher,
+    WatchStats,
+)
 from .auth import (
     TokenManager,
     TokenRenewedCallback,
+)
+from .batch import (
+    BatchBusyError,
+    BatchKey,
+    BatchResult,
+    BatchStats,
+    BatchStatus,
+    BatchStream,
+    BatchSubmitter,
+    BatchSummary,
+    Journal,
+    JournalError,
 )
 from .client import (
     ClientClosedError,
@@ -100,6 +116,15 @@ from .models import (
     TargetIdentifier,
     TokenValidation,
 )
+from .pagination import (
+    AsyncPager,
+    Page,
+    PagerStateError,
+    PagerStats,
+    PaginationError,
+    WindowResult,
+    WindowTruncatedError,
+)
 
 __all__ = [
     "APIConnectionError",
@@ -117,8 +142,17 @@ __all__ = [
     "ActionsQueued",
     "ActionsRequest",
     "Allocation",
+    "AsyncPager",
     "AuthenticationError",
     "BadRequestError",
+    "BatchBusyError",
+    "BatchKey",
+    "BatchResult",
+    "BatchStats",
+    "BatchStatus",
+    "BatchStream",
+    "BatchSubmitter",
+    "BatchSummary",
     "Beneficiary",
     "BreakdownItem",
     "BreakdownType",
@@ -148,6 +182,7 @@ __all__ = [
     "DistributionPage",
     "DistributionRecord",
     "DistributionStatus",
+    "DistributionWatcher",
     "Environment",
     "Invoice",
     "InvoiceAction",
@@ -156,6 +191,8 @@ __all__ = [
     "InvoiceHeader",
     "InvoiceRequest",
     "InvoiceType",
+    "Journal",
+    "JournalError",
     "LedgerDimension",
     "LedgerDocument",
     "LedgerRow",
@@ -165,6 +202,10 @@ __all__ = [
     "NewClient",
     "NewClientRequest",
     "NotFoundError",
+    "Page",
+    "PagerStateError",
+    "PagerStats",
+    "PaginationError",
     "PayloadTooLargeError",
     "Payment",
     "PaymentControlStatus",
@@ -186,5 +227,8 @@ __all__ = [
     "TokenRenewedCallback",
     "TokenValidation",
     "UnprocessableEntityError",
+    "WatchStats",
+    "WindowResult",
+    "WindowTruncatedError",
     "__version__",
 ]

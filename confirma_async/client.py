@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
@@ -11,6 +12,7 @@ import aiohttp
 
 from ._logging import default_logger
 from .auth import TokenManager, TokenRenewedCallback
+from .batch import BatchSubmitter, Journal
 from .config import ClientConfig, Environment, resolve_base_url
 from .errors import ConfirmaError
 from .resources.accounting import Accounting
@@ -91,6 +93,30 @@ class ConfirmaClient:
     def transport(self) -> Transport:
         """The transport shared by all resources (for extensions such as the batch submitter)."""
         return self._transport
+
+    def batch(
+        self,
+        concurrency: int = 32,
+        *,
+        rate_limit: float | None = None,
+        ordered: bool = False,
+        journal: Journal | str | os.PathLike[str] | None = None,
+        max_attempts: int = 5,
+    ) -> BatchSubmitter:
+        """A bulk submitter for invoices and actions using this client (see ``BatchSubmitter``).
+
+        At most ``concurrency`` requests in flight, optionally at most ``rate_limit`` requests
+        per second, results in input order if ``ordered``; ``journal`` (a JSONL path or a
+        ``Journal``) makes the job resumable; ``max_attempts`` bounds the submissions per item.
+        """
+        return BatchSubmitter(
+            self,
+            concurrency=concurrency,
+            rate_limit=rate_limit,
+            ordered=ordered,
+            journal=journal,
+            max_attempts=max_attempts,
+        )
 
     def __repr__(self) -> str:
         return f"ConfirmaClient(base_url={self._base_url!r}, api_key=<secret>)"

@@ -10,6 +10,7 @@ no idempotency key and a blind re-send could create a duplicate.
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable, Generator, Mapping
@@ -115,6 +116,10 @@ class Transport:
         self._config = config
         self._tokens = tokens
         self._log = logger
+        # Perf: skip building the per-attempt debug event when the logger would drop it. Only
+        # loggers whose class has ``isEnabledFor`` (stdlib, structlog.stdlib.BoundLogger) are
+        # asked, per attempt, so a level changed at run time is honoured; others always log.
+        self._debug_gate = logger if hasattr(type(logger), "isEnabledFor") else None
         self._urls: dict[str, URL] = {}
         self._static_headers = {"Accept": "application/json", "User-Agent": config.user_agent}
         self._send_with_retries = backoff.on_exception(
@@ -253,6 +258,9 @@ class Transport:
         return _RetryableFailure(error) if call.idempotent else error
 
     def _log_attempt(self, call: _Call, status: int | None, started: float) -> None:
+        gate = self._debug_gate
+        if gate is not None and not gate.isEnabledFor(logging.DEBUG):
+            return
         self._log.debug(
             "confirma_request",
             method=call.method,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import date, timedelta
+from typing import Any, Protocol, TypeVar
 
 from .. import _wire
+from .._paging import ONE_DAY, WindowResult
 from ..models._convert import from_wire, to_wire
 from ..models.accounting import (
     AccountingInvoiceStatus,
@@ -19,8 +21,16 @@ from ..models.accounting import (
     LedgerSubmission,
     SubmissionStatus,
 )
+from ..pagination import AsyncPager
 from ..transport import Transport
 from ._params import positive_int, require_model, window
+
+S = TypeVar("S", bound="_HasSourceIdentifier")
+
+
+class _HasSourceIdentifier(Protocol):
+    @property
+    def source_identifier(self) -> str: ...
 
 
 class Accounting:
@@ -98,3 +108,121 @@ class Accounting:
         if value is not None:
             params[key] = value
         return await self._transport.request("GET", path, params=params)
+
+    def ledger_statuses(
+        self,
+        start: date,
+        end: date,
+        *,
+        source_identifier: str | None = None,
+        window: timedelta = ONE_DAY,
+        min_window: timedelta = ONE_DAY,
+        prefetch: int = 2,
+        resume_from: Mapping[str, Any] | None = None,
+        max_records_per_response: int | None = None,
+    ) -> AsyncPager[LedgerStatus]:
+        """Stream ledger sync statuses with document dates in ``[start, end]``, window by window.
+
+        Keyed by ``source_identifier``. See :meth:`confirma_async.resources.payments.Payments.list`
+        for ``max_records_per_response`` (these answers carry no count either).
+        """
+
+        async def fetch(from_date: date, to_date: date) -> list[LedgerStatus]:
+            return await self.ledger_status(from_date, to_date, source_identifier=source_identifier)
+
+        return _status_pager(
+            fetch,
+            _wire.PATH_ACCOUNTING_LEDGER,
+            start,
+            end,
+            window=window,
+            min_window=min_window,
+            prefetch=prefetch,
+            resume_from=resume_from,
+            max_records_per_response=max_records_per_response,
+        )
+
+    def payment_statuses(
+        self,
+        start: date,
+        end: date,
+        *,
+        source_identifier: str | None = None,
+        window: timedelta = ONE_DAY,
+        min_window: timedelta = ONE_DAY,
+        prefetch: int = 2,
+        resume_from: Mapping[str, Any] | None = None,
+        max_records_per_response: int | None = None,
+    ) -> AsyncPager[AccountingPaymentStatus]:
+        """Stream accounting payment sync statuses with payment dates in ``[start, end]``.
+
+        Keyed by ``source_identifier``; one window at a time, as :meth:`ledger_statuses`.
+        """
+
+        async def fetch(from_date: date, to_date: date) -> list[AccountingPaymentStatus]:
+            return await self.payment_status(
+                from_date, to_date, source_identifier=source_identifier
+            )
+
+        return _status_pager(
+            fetch,
+            _wire.PATH_ACCOUNTING_PAYMENT,
+            start,
+            end,
+            window=window,
+            min_window=min_window,
+            prefetch=prefetch,
+            resume_from=resume_from,
+            max_records_per_response=max_records_per_response,
+        )
+
+    def invoice_statuses(
+        self,
+        start: date,
+        end: date,
+        *,
+        invoice_number: int | None = None,
+        window: timedelta = ONE_DAY,
+        min_window: timedelta = ONE_DAY,
+        prefetch: int = 2,
+        resume_from: Mapping[str, Any] | None = None,
+        max_records_per_response: int | None = None,
+    ) -> AsyncPager[AccountingInvoiceStatus]:
+        """Stream accounting invoice sync statuses in ``[start, end]`` (A17: undocumented endpoint).
+
+        Keyed by ``source_identifier``; one window at a time, as :meth:`ledger_statuses`.
+        """
+        if invoice_number is not None:
+            positive_int(_wire.Q_INVOICE_NUMBER, invoice_number)
+
+        async def fetch(from_date: date, to_date: date) -> list[AccountingInvoiceStatus]:
+            return await self.invoice_status(from_date, to_date, invoice_number=invoice_number)
+
+        return _status_pager(
+            fetch,
+            _wire.PATH_ACCOUNTING_INVOICE,
+            start,
+            end,
+            window=window,
+            min_window=min_window,
+            prefetch=prefetch,
+            resume_from=resume_from,
+            max_records_per_response=max_records_per_response,
+        )
+
+
+def _status_pager(
+    fetch_list: Callable[[date, date], Awaitable[list[S]]],
+    source: str,
+    start: date,
+    end: date,
+    **options: Any,
+) -> AsyncPager[S]:
+    async def fetch(from_date: date, to_date: date) -> WindowResult[S]:
+        return WindowResult(items=await fetch_list(from_date, to_date))
+
+    return AsyncPager(fetch, start=start, end=end, key=_source_identifier, source=source, **options)
+
+
+def _source_identifier(status: _HasSourceIdentifier) -> str:
+    return status.source_identifier

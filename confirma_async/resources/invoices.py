@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
 
 from .. import _wire
+from .._paging import ONE_DAY, WindowResult
+from .._watch import Clock, DistributionWatcher, Sleep
 from ..errors import RequestValidationError
 from ..models._convert import from_wire, to_wire
+from ..models._distribution_fast import decode_distribution_page
 from ..models.actions import ActionsQueued, ActionsRequest
 from ..models.cases import CaseDetails
 from ..models.distribution import DistributionPage, DistributionRecord
 from ..models.invoices import InvoiceCreated, InvoiceRequest
+from ..pagination import AsyncPager, WindowFetch
 from ..transport import Transport
 from ._params import check_date, positive_int, require_model, window
 
@@ -81,7 +87,7 @@ class Invoices:
         if fetch_type is not None:
             params[_wire.Q_FETCH_TYPE] = fetch_type
         data = await self._transport.request("GET", _wire.PATH_INVOICE_DISTRIBUTION, params=params)
-        return from_wire(data, DistributionPage)
+        return decode_distribution_page(data)
 
     async def find_distribution(
         self, invoice_number: int, invoice_date: date
@@ -93,3 +99,86 @@ class Invoices:
             if record.invoice_number == invoice_number:
                 return record
         return None
+
+    def distributions(
+        self,
+        start: date,
+        end: date,
+        *,
+        window: timedelta = ONE_DAY,
+        min_window: timedelta = ONE_DAY,
+        prefetch: int = 2,
+        resume_from: Mapping[str, Any] | None = None,
+        invoice_number: int | None = None,
+        fetch_type: str | None = None,
+    ) -> AsyncPager[DistributionRecord]:
+        """Stream distribution records with invoice dates in ``[start, end]`` (inclusive).
+
+        Walks ``GET /invoice/distribution`` window by window (see :mod:`confirma_async.pagination`):
+        ``async for record in client.invoices.distributions(start, end): ...``. A window the
+        server cut (``metaData.totalCount`` above the records returned, A11) is split in two;
+        records are keyed by invoice number. ``resume_from`` takes a ``pager.checkpoint``.
+        """
+        return AsyncPager(
+            self._distribution_fetch(invoice_number, fetch_type),
+            start=start,
+            end=end,
+            key=_invoice_number,
+            source=_wire.PATH_INVOICE_DISTRIBUTION,
+            window=window,
+            min_window=min_window,
+            prefetch=prefetch,
+            resume_from=resume_from,
+        )
+
+    def watch_distributions(
+        self,
+        *,
+        since: date | None = None,
+        interval: timedelta | float = timedelta(minutes=1),
+        lookback: timedelta = timedelta(days=30),
+        clock: Clock | None = None,
+        sleep: Sleep | None = None,
+        checkpoint: Mapping[str, Any] | None = None,
+        window: timedelta = ONE_DAY,
+        prefetch: int = 2,
+    ) -> DistributionWatcher:
+        """Poll distribution records forever, yielding each new or changed record once.
+
+        Every ``interval`` (a ``timedelta`` or seconds) it re-reads invoice dates from
+        ``max(since, today - lookback)`` to tomorrow (UTC) and yields records that are new or
+        whose statuses, case id or timestamps changed. Persist ``watcher.checkpoint`` and pass it
+        as ``checkpoint=`` to resume without repeats. ``clock`` (a callable or an object with
+        ``now()``, e.g. the sandbox's ``ManualClock``) and ``sleep`` (an async function taking
+        seconds) can be injected so tests never sleep.
+        """
+        return DistributionWatcher(
+            self._distribution_fetch(None, None),
+            source=_wire.PATH_INVOICE_DISTRIBUTION,
+            since=since,
+            interval=interval,
+            lookback=lookback,
+            clock=clock,
+            sleep=sleep,
+            checkpoint=checkpoint,
+            window=window,
+            prefetch=prefetch,
+        )
+
+    def _distribution_fetch(
+        self, invoice_number: int | None, fetch_type: str | None
+    ) -> WindowFetch[DistributionRecord]:
+        if invoice_number is not None:
+            positive_int(_wire.Q_INVOICE_NUMBER, invoice_number)
+
+        async def fetch(start: date, end: date) -> WindowResult[DistributionRecord]:
+            page = await self.distribution_window(
+                start, end, invoice_number=invoice_number, fetch_type=fetch_type
+            )
+            return WindowResult(items=page.distributions, total_count=page.meta_data.total_count)
+
+        return fetch
+
+
+def _invoice_number(record: DistributionRecord) -> int:
+    return record.invoice_number

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+import builtins
+from collections.abc import Hashable, Mapping
+from datetime import date, timedelta
+from typing import Any
 
 from .. import _wire
+from .._paging import ONE_DAY, WindowResult
 from ..errors import RequestValidationError
 from ..models._convert import from_wire
-from ..models.payments import Payment, SettlementsPage
+from ..models.payments import Payment, Settlement, SettlementsPage
+from ..pagination import AsyncPager
 from ..transport import Transport
 from ._params import window
 
@@ -18,11 +23,11 @@ class Payments:
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
 
-    async def payments_window(self, from_date: date, to_date: date) -> list[Payment]:
+    async def payments_window(self, from_date: date, to_date: date) -> builtins.list[Payment]:
         """Payments allocated in one inclusive window of payment dates (provisional figures)."""
         params = window(_wire.Q_FROM_DATE, _wire.Q_TO_DATE, from_date, to_date)
         data = await self._transport.request("GET", _wire.PATH_PAYMENTS, params=params)
-        return from_wire(data or [], list[Payment])
+        return from_wire(data or [], builtins.list[Payment])
 
     async def settlements_window(
         self,
@@ -53,3 +58,90 @@ class Payments:
         if data is None:
             return SettlementsPage(created_at=None, settlements=[])
         return from_wire(data, SettlementsPage)
+
+    def list(
+        self,
+        start: date,
+        end: date,
+        *,
+        window: timedelta = ONE_DAY,
+        min_window: timedelta = ONE_DAY,
+        prefetch: int = 2,
+        resume_from: Mapping[str, Any] | None = None,
+        max_records_per_response: int | None = None,
+    ) -> AsyncPager[Payment]:
+        """Stream payments with payment dates in ``[start, end]`` (inclusive), window by window.
+
+        ``GET /payments`` carries no count, so a cut window is recognised only by a 413 answer or,
+        if you give the server's ``max_records_per_response``, by a response that long; either
+        splits the window. Records are keyed by the A12 tuple (case id, invoice number, payment
+        date, original payment reference, amount).
+        """
+
+        async def fetch(from_date: date, to_date: date) -> WindowResult[Payment]:
+            return WindowResult(items=await self.payments_window(from_date, to_date))
+
+        return AsyncPager(
+            fetch,
+            start=start,
+            end=end,
+            key=payment_key,
+            source=_wire.PATH_PAYMENTS,
+            window=window,
+            min_window=min_window,
+            prefetch=prefetch,
+            resume_from=resume_from,
+            max_records_per_response=max_records_per_response,
+        )
+
+    def settlements(
+        self,
+        start: date,
+        end: date,
+        *,
+        unfetched_only: bool = False,
+        window: timedelta = ONE_DAY,
+        min_window: timedelta = ONE_DAY,
+        prefetch: int = 2,
+        resume_from: Mapping[str, Any] | None = None,
+        max_records_per_response: int | None = None,
+    ) -> AsyncPager[Settlement]:
+        """Stream settlements with settlement dates in ``[start, end]``, keyed by settlement id.
+
+        With ``unfetched_only=True`` only settlements never returned before come back, and the
+        server marks them fetched as it answers (A13): a window whose answer is lost (a timeout
+        after the server replied, a crash before you stored it) is not returned again that way,
+        so re-read those dates without ``unfetched_only``.
+        """
+
+        async def fetch(from_date: date, to_date: date) -> WindowResult[Settlement]:
+            page = await self.settlements_window(from_date, to_date, unfetched_only=unfetched_only)
+            return WindowResult(items=page.settlements)
+
+        return AsyncPager(
+            fetch,
+            start=start,
+            end=end,
+            key=_settlement_id,
+            source=_wire.PATH_SETTLEMENTS,
+            window=window,
+            min_window=min_window,
+            prefetch=prefetch,
+            resume_from=resume_from,
+            max_records_per_response=max_records_per_response,
+        )
+
+
+def payment_key(payment: Payment) -> Hashable:
+    """A12 identity of a payment: (case id, invoice number, date, original reference, amount)."""
+    return (
+        payment.case_id,
+        payment.invoice_number,
+        payment.payment_date.isoformat(),
+        payment.original_payment_reference,
+        None if payment.amount is None else str(payment.amount),
+    )
+
+
+def _settlement_id(settlement: Settlement) -> int:
+    return settlement.settlement_id

@@ -1,0 +1,257 @@
+"""Bulk invoice upload: BatchSubmitter vs a bare aiohttp loop and vs sequential submission.
+
+Setup (fair by construction):
+
+- The sandbox runs in its own process (``python -m confirma_async.cli sandbox --port 0``) pinned to
+  the first CPU; this process (the client) is pinned to the others, so on a 2-core machine each
+  side has one core. Latency is switched between phases through the sandbox's admin API
+  (``POST /_sandbox/faults {"spec": "*:latency=20ms"}``), so every phase hits the same server.
+- Every request creates a new invoice (unique numbers, dates spread over a year so no day's list
+  grows large). Both sides send byte-identical bodies: the bare loop gets them pre-serialised,
+  the submitter gets the same invoices as ``InvoiceRequest`` objects built before the clock
+  starts (serialising them is part of the client's cost).
+- Bare loop: ``concurrency`` workers sharing one ``aiohttp.ClientSession`` (same pool limit as the
+  client), each POSTing the next body and reading the response; nothing else.
+- Each (latency, concurrency) point gets a fresh sandbox (so its stored state stays small), a
+  discarded warm-up, then ``--repeat`` paired runs, alternating which side goes first; the median
+  rates and the median of the per-pair ratios are reported, with the client's CPU time per
+  request (``time.process_time``), which is far less sensitive to noisy neighbours than rates.
+
+Run: ``.venv/bin/python benchmarks/bench_bulk.py`` (``--quick`` for a smoke run).
+Goals: submitter >= 0.90x the bare loop at concurrency 64; >= 30x sequential at 20 ms latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import itertools
+import os
+import statistics
+import sys
+import time
+from collections.abc import Awaitable
+from datetime import date, timedelta
+
+import aiohttp
+
+from confirma_async import ClientConfig, ConfirmaClient, InvoiceRequest
+from confirma_async._json import dumps
+from confirma_async._logging import default_logger
+from confirma_async.models._convert import from_wire, to_wire
+from confirma_async.testing import sample_invoice
+
+CONCURRENCIES = (1, 8, 32, 64)
+POOL_LIMIT = 100
+# Taken once at start: after the first sandbox starts this process is pinned to fewer CPUs.
+ALL_CPUS = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+_numbers = itertools.count(300_000_001)
+
+
+def make_invoices(count: int) -> list[InvoiceRequest]:
+    start = date(2025, 1, 1)
+    result = []
+    for _ in range(count):
+        number = next(_numbers)
+        day = start + timedelta(days=number % 365)
+        raw = sample_invoice(number, invoice_date=day, payment_control=False)
+        result.append(from_wire(raw, InvoiceRequest))
+    return result
+
+
+async def start_sandbox() -> tuple[asyncio.subprocess.Process, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "confirma_async.cli",
+        "sandbox",
+        "--port",
+        "0",
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    base_url = (await proc.stdout.readline()).decode().split()[-1]
+    token = (await proc.stdout.readline()).decode().split()[-1]
+    if len(ALL_CPUS) > 1:  # the sandbox on the first CPU, this process on the others
+        os.sched_setaffinity(proc.pid, {ALL_CPUS[0]})
+        os.sched_setaffinity(0, set(ALL_CPUS[1:]))
+    return proc, base_url, token
+
+
+async def set_latency(admin: str, latency_ms: int) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.delete(f"{admin}/faults") as resp:
+            assert resp.status == 204, resp.status
+        if latency_ms:
+            spec = {"spec": f"*:latency={latency_ms}ms"}
+            async with session.post(f"{admin}/faults", json=spec) as resp:
+                assert resp.status == 201, await resp.text()
+
+
+async def bare_loop(base_url: str, token: str, bodies: list[bytes], concurrency: int) -> float:
+    url = base_url + "/invoice"
+    headers = {
+        "X-Api-Key": token,
+        "Accept": "application/json",
+        "Content-Type": "application/json",
+    }
+    connector = aiohttp.TCPConnector(limit=POOL_LIMIT)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        pending = iter(bodies)
+
+        async def worker() -> None:
+            for body in pending:
+                async with session.post(url, data=body, headers=headers) as resp:
+                    await resp.read()
+                    if resp.status != 201:
+                        raise RuntimeError(f"bare loop got {resp.status}")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return len(bodies) / (time.perf_counter() - started)
+
+
+BOUND_LOGGER = False  # --bound-logger: see main()
+
+
+async def submitter(
+    base_url: str, token: str, invoices: list[InvoiceRequest], concurrency: int
+) -> float:
+    config = ClientConfig(pool_limit=POOL_LIMIT)
+    logger = default_logger().bind() if BOUND_LOGGER else None
+    async with ConfirmaClient(
+        api_key=token, base_url=base_url, config=config, logger=logger
+    ) as client:
+        batch = client.batch(concurrency)
+        started = time.perf_counter()
+        summary = await batch.run(batch.submit_invoices(invoices))
+        elapsed = time.perf_counter() - started
+    if summary.created != len(invoices):
+        raise RuntimeError(f"submitter: {summary}")
+    if batch.stats.max_in_flight > concurrency:  # same concurrency as the bare loop, never more
+        raise RuntimeError(f"submitter exceeded its concurrency: {batch.stats}")
+    return len(invoices) / elapsed
+
+
+async def sequential(base_url: str, token: str, invoices: list[InvoiceRequest]) -> float:
+    async with ConfirmaClient(api_key=token, base_url=base_url) as client:
+        started = time.perf_counter()
+        for invoice in invoices:
+            await client.invoices.create(invoice)
+        return len(invoices) / (time.perf_counter() - started)
+
+
+class Point:
+    """One (latency, concurrency) measurement: paired runs, medians, client CPU per request."""
+
+    def __init__(self) -> None:
+        self.bare: list[float] = []
+        self.ours: list[float] = []
+        self.ratios: list[float] = []
+        self.bare_cpu: list[float] = []
+        self.our_cpu: list[float] = []
+
+    @staticmethod
+    def med(values: list[float]) -> float:
+        return statistics.median(values)
+
+
+async def cpu_timed(run: Awaitable[float], count: int) -> tuple[float, float]:
+    started = time.process_time()
+    rate = await run
+    return rate, (time.process_time() - started) / count * 1e6
+
+
+async def measure_point(
+    base_url: str, token: str, concurrency: int, count: int, repeat: int
+) -> Point:
+    point = Point()
+    # Warm-up (discarded): connections, caches, the sandbox's first requests.
+    warm = make_invoices(min(count, 200))
+    await bare_loop(base_url, token, [dumps(to_wire(i)) for i in warm], concurrency)
+    await submitter(base_url, token, make_invoices(min(count, 200)), concurrency)
+    for rep in range(repeat):
+        bodies = [dumps(to_wire(invoice)) for invoice in make_invoices(count)]
+        invoices = make_invoices(count)
+        gc.collect()
+        runs = [
+            ("bare", bare_loop(base_url, token, bodies, concurrency)),
+            ("ours", submitter(base_url, token, invoices, concurrency)),
+        ]
+        if rep % 2:  # alternate who goes first, so drift hits both alike
+            runs.reverse()
+        rates = {}
+        for name, run in runs:
+            rate, cpu = await cpu_timed(run, count)
+            rates[name] = rate
+            (point.bare_cpu if name == "bare" else point.our_cpu).append(cpu)
+        point.bare.append(rates["bare"])
+        point.ours.append(rates["ours"])
+        point.ratios.append(rates["ours"] / rates["bare"])
+    return point
+
+
+def counts(latency_ms: int, concurrency: int, scale: float) -> int:
+    if latency_ms == 0:
+        base = 1_000 if concurrency == 1 else 3_000
+    else:  # about a second per run at the expected rate
+        base = {1: 50, 8: 400, 32: 1_500, 64: 2_500}[concurrency]
+    return max(20, int(base * scale))
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="paired runs per point (median)")
+    parser.add_argument("--quick", action="store_true", help="a fifth of the requests, 2 runs")
+    parser.add_argument(
+        "--bound-logger",
+        action="store_true",
+        help="give the client its default logger already bound (what _logging.default_logger "
+        "would return with .bind()), so the transport can skip disabled debug events",
+    )
+    args = parser.parse_args()
+    global BOUND_LOGGER
+    BOUND_LOGGER = args.bound_logger
+    scale, repeat = (0.2, 2) if args.quick else (1.0, args.repeat)
+
+    print(
+        "Each point: a fresh sandbox process, warm-up, then paired runs (bare loop and\n"
+        f"submitter alternately) x{repeat}; medians. cpu = client CPU per request (us)."
+    )
+    print(
+        f"{'latency':>8} {'conc':>5} {'n':>6} {'bare/s':>8} {'batch/s':>8} {'ratio':>6} "
+        f"{'cpu bare':>9} {'cpu batch':>9}"
+    )
+    results: dict[tuple[int, int], float] = {}
+    seq_rate = 0.0
+    for latency_ms in (0, 20):
+        for concurrency in CONCURRENCIES:
+            n = counts(latency_ms, concurrency, scale)
+            proc, base_url, token = await start_sandbox()
+            try:
+                await set_latency(base_url.split("/api/")[0] + "/_sandbox", latency_ms)
+                point = await measure_point(base_url, token, concurrency, n, repeat)
+                if latency_ms == 20 and concurrency == 1:
+                    sample = make_invoices(max(20, int(50 * scale)))
+                    seq_rate = await sequential(base_url, token, sample)
+            finally:
+                proc.terminate()
+                await proc.wait()
+            results[(latency_ms, concurrency)] = point.med(point.ours)
+            print(
+                f"{latency_ms:>6}ms {concurrency:>5} {n:>6} {point.med(point.bare):>8.0f} "
+                f"{point.med(point.ours):>8.0f} {point.med(point.ratios):>5.2f}x "
+                f"{point.med(point.bare_cpu):>9.0f} {point.med(point.our_cpu):>9.0f}",
+                flush=True,
+            )
+    ratio_64 = results[(20, 64)] / seq_rate
+    print(f"sequential client.invoices.create at 20 ms: {seq_rate:.1f}/s")
+    print(f"submitter at concurrency 64, 20 ms: {ratio_64:.1f}x sequential (goal >= 30x)")
+    scaling = ", ".join(f"c={c}: {results[(20, c)] / results[(20, 1)]:.1f}x" for c in CONCURRENCIES)
+    print(f"submitter throughput at 20 ms vs its concurrency 1: {scaling}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

@@ -1,0 +1,221 @@
+"""The batch journal: an append-only JSONL file that makes a bulk job resumable.
+
+One line per event, each written with a single ``os.write`` on a file opened with ``O_APPEND`` (no
+Python buffering, so a line is either in the file whole or not at all, even if the process is
+interrupted between two lines; ``fsync=True`` also forces it to disk). Lines::
+
+    {"kind":"invoice","key":251601000,"status":"SENDING"}
+    {"kind":"invoice","key":251601000,"status":"CREATED","attempts":1,"at":"2026-...Z"}
+    {"kind":"action","key":"COMMENT/invoice=7/#3","status":"FAILED","unknown":true,...}
+
+``SENDING`` is written before an item's first request; a later line for the same key supersedes
+it. The last line of a key decides what the next run does with it (see ``docs/bulk-upload.md``).
+A torn last line (a crash mid-write, a full disk) is ignored and cut off when the file is opened;
+any other unreadable line raises :class:`JournalError`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from .errors import ConfirmaError
+
+try:  # advisory lock against two processes sharing one journal (POSIX only)
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+BatchKey = int | str
+"""The key of a batch item: the invoice number, or an action's key (see ``BatchSubmitter``)."""
+
+SENDING: Final = "SENDING"
+_DONE: Final = frozenset({"CREATED", "ALREADY_EXISTS"})
+_STATUSES: Final = frozenset({SENDING, "FAILED", *_DONE})
+# In memory a key's state is one small int (status index * 2 + unknown): a few dozen bytes a key.
+_CODES: Final = ("SENDING", "CREATED", "ALREADY_EXISTS", "FAILED")
+_CODE_OF: Final = {status: i for i, status in enumerate(_CODES)}
+
+
+class JournalError(ConfirmaError):
+    """The journal file cannot be used (unreadable line, locked by another process, I/O error)."""
+
+
+class JournalEntry:
+    """The last recorded state of one key."""
+
+    __slots__ = ("status", "unknown")
+
+    def __init__(self, status: str, unknown: bool) -> None:
+        self.status = status
+        """``SENDING``, ``CREATED``, ``ALREADY_EXISTS`` or ``FAILED``."""
+        self.unknown = unknown
+        """For ``FAILED``: the server may have applied the item."""
+
+    @classmethod
+    def _decode(cls, code: int) -> JournalEntry:
+        return cls(_CODES[code >> 1], bool(code & 1))
+
+    @property
+    def done(self) -> bool:
+        """True when the item reached the server for sure (``CREATED``/``ALREADY_EXISTS``)."""
+        return self.status in _DONE
+
+    @property
+    def maybe_sent(self) -> bool:
+        """True when a request may have been applied but no outcome was recorded."""
+        return self.status == SENDING or (self.status == "FAILED" and self.unknown)
+
+
+class Journal:
+    """An append-only JSONL record of batch outcomes; pass it (or a path) to ``client.batch``.
+
+    The file is read and opened when a batch stream starts and closed when it ends. ``fsync=True``
+    calls ``os.fsync`` after every line (survives a power cut, costs a disk flush per item);
+    without it every line still reaches the operating system at once (survives a crash or
+    Ctrl-C of the process). One journal must not be used by two processes at once: the file is
+    locked (``flock``) while open and a second opener gets :class:`JournalError`.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, fsync: bool = False) -> None:
+        self.path = os.fspath(path)
+        """The file path."""
+        self.fsync = fsync
+        """Whether every line is forced to disk."""
+        self._entries: dict[str, dict[BatchKey, int]] = {}
+        self._fd: int | None = None
+
+    def __repr__(self) -> str:
+        return f"Journal({self.path!r}, fsync={self.fsync})"
+
+    @property
+    def is_open(self) -> bool:
+        """True between :meth:`open` and :meth:`close`."""
+        return self._fd is not None
+
+    def open(self) -> None:
+        """Load the recorded states, cut off a torn last line, lock and open for appending."""
+        if self._fd is not None:
+            raise JournalError(f"journal {self.path} is already open")
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        except OSError as exc:
+            raise JournalError(f"cannot open journal {self.path}: {exc}") from exc
+        try:
+            _lock(fd, self.path)
+            self._entries = _load(fd, self.path)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+
+    def close(self) -> None:
+        """Close the file (the loaded states stay readable). Safe to call more than once."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)  # also releases the flock
+
+    def get(self, kind: str, key: BatchKey) -> JournalEntry | None:
+        """The last recorded state of ``key``, or ``None``."""
+        code = self._entries.get(kind, {}).get(key)
+        return None if code is None else JournalEntry._decode(code)
+
+    def __len__(self) -> int:
+        return sum(len(keys) for keys in self._entries.values())
+
+    def counts(self) -> dict[str, int]:
+        """How many keys are in each last-recorded state."""
+        result: dict[str, int] = {}
+        for keys in self._entries.values():
+            for code in keys.values():
+                status = _CODES[code >> 1]
+                result[status] = result.get(status, 0) + 1
+        return result
+
+    def sending(self, kind: str, key: BatchKey) -> None:
+        """Record that a request for ``key`` is about to be sent."""
+        self._write(kind, key, SENDING, False, 0, None)
+
+    def finished(
+        self,
+        kind: str,
+        key: BatchKey,
+        status: str,
+        *,
+        unknown: bool,
+        attempts: int,
+        error: str | None,
+    ) -> None:
+        """Record an item's final outcome in this run."""
+        self._write(kind, key, status, unknown, attempts, error)
+
+    def _write(
+        self,
+        kind: str,
+        key: BatchKey,
+        status: str,
+        unknown: bool,
+        attempts: int,
+        error: str | None,
+    ) -> None:
+        fd = self._fd
+        if fd is None:
+            raise JournalError(f"journal {self.path} is not open")
+        record: dict[str, Any] = {"kind": kind, "key": key, "status": status}
+        if status != SENDING:
+            record["attempts"] = attempts
+            if unknown:
+                record["unknown"] = True
+            if error:
+                record["error"] = error
+            record["at"] = datetime.now(UTC).isoformat(timespec="milliseconds")
+        data = (json.dumps(record, separators=(",", ":")) + "\n").encode()
+        try:
+            written = os.write(fd, data)
+            while written < len(data):  # a short write is rare (disk full); finish the line
+                written += os.write(fd, data[written:])
+            if self.fsync:
+                os.fsync(fd)
+        except OSError as exc:
+            raise JournalError(f"cannot write journal {self.path}: {exc}") from exc
+        self._entries.setdefault(kind, {})[key] = _CODE_OF[status] * 2 + unknown
+
+
+def _lock(fd: int, path: str) -> None:
+    if fcntl is None:  # pragma: no cover - Windows
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        raise JournalError(f"journal {path} is in use by another process") from exc
+
+
+def _load(fd: int, path: str) -> dict[str, dict[BatchKey, int]]:
+    """Read the journal line by line (never whole) and cut off a torn last line."""
+    entries: dict[str, dict[BatchKey, int]] = {}
+    complete = 0
+    with open(fd, "rb", closefd=False) as reader:
+        for number, line in enumerate(reader, start=1):
+            if not line.endswith(b"\n"):
+                break  # a torn last line: that item is simply not recorded
+            complete += len(line)
+            if line.strip():
+                kind, key, code = _parse(line, path, number)
+                entries.setdefault(kind, {})[key] = code
+    if complete < os.fstat(fd).st_size:
+        os.ftruncate(fd, complete)
+    return entries
+
+
+def _parse(line: bytes, path: str, number: int) -> tuple[str, BatchKey, int]:
+    try:
+        record = json.loads(line)
+        kind, key, status = record["kind"], record["key"], record["status"]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise JournalError(f"{path}:{number}: unreadable journal line") from exc
+    valid_key = isinstance(key, int | str) and not isinstance(key, bool)
+    if not isinstance(kind, str) or not valid_key or status not in _STATUSES:
+        raise JournalError(f"{path}:{number}: unexpected journal line {line[:200]!r}")
+    return kind, key, _CODE_OF[status] * 2 + bool(record.get("unknown", False))

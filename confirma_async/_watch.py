@@ -1,0 +1,259 @@
+"""Polling distribution records for new and changed ones: :class:`DistributionWatcher`.
+
+Each poll walks the distribution listing from ``max(since, today - lookback)`` to tomorrow (UTC;
+the extra day covers invoices dated ahead of UTC, e.g. in Finnish time) with an
+:class:`~confirma_async.pagination.AsyncPager`, and yields every record whose fingerprint (its
+statuses, case id and timestamps) differs from the one remembered for its invoice number. What was
+yielded is remembered per invoice date, so state stays bounded: days that fall behind the lookback
+horizon are forgotten (they are no longer polled either).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from datetime import UTC, date, datetime, timedelta
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+import attrs
+
+from ._paging import ONE_DAY, PagerStateError, WindowFetch, whole_days
+from .errors import RequestValidationError
+from .models.distribution import DistributionRecord
+from .pagination import AsyncPager
+from .resources._params import check_date
+
+WATCH_CHECKPOINT_VERSION = 1
+_KIND = "distribution-watch"
+
+
+class SupportsNow(Protocol):
+    """A clock object such as the sandbox's ``ManualClock``: ``now()`` gives an aware datetime."""
+
+    def now(self) -> datetime:
+        """Return the current aware UTC datetime."""
+        ...
+
+
+Clock = Callable[[], datetime] | SupportsNow
+Sleep = Callable[[float], Awaitable[Any]]
+
+
+@attrs.define(kw_only=True, slots=True)
+class WatchStats:
+    """Counters of a watcher (for tests and logs)."""
+
+    polls: int = 0
+    """Polls completed."""
+    yielded: int = 0
+    """Records yielded as new or changed."""
+    requests: int = 0
+    """Window requests made by completed and running polls."""
+
+
+def fingerprint(record: DistributionRecord) -> str:
+    """A short stable digest of what makes a record "changed": statuses, case id, timestamps."""
+    text = "|".join(
+        (
+            str(record.distribution_status),
+            str(record.payment_control_status),
+            str(record.case_id),
+            record.created_at.isoformat(),
+            record.updated_at.isoformat(),
+            "" if record.delivered_at is None else record.delivered_at.isoformat(),
+        )
+    )
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def _invoice_number(record: DistributionRecord) -> int:
+    return record.invoice_number
+
+
+class DistributionWatcher:
+    """Polls ``GET /invoice/distribution`` forever; yields each new or changed record once.
+
+    Build it with ``client.invoices.watch_distributions(...)``. Persist :attr:`checkpoint` (JSON)
+    after handling a record and pass it back as ``checkpoint=`` after a restart: records already
+    yielded in their current state are not yielded again. An error of a poll (after the
+    transport's retries and the pager's window splitting) ends the iteration as a
+    ``PaginationError``; restart from the checkpoint.
+    """
+
+    def __init__(
+        self,
+        fetch: WindowFetch[DistributionRecord],
+        *,
+        source: str,
+        since: date | None,
+        interval: timedelta | float,
+        lookback: timedelta,
+        clock: Clock | None = None,
+        sleep: Sleep | None = None,
+        checkpoint: Mapping[str, Any] | None = None,
+        window: timedelta = ONE_DAY,
+        prefetch: int = 2,
+    ) -> None:
+        seen, saved_since = _decode(checkpoint) if checkpoint is not None else ({}, None)
+        since = since if since is not None else saved_since
+        if since is None:
+            raise RequestValidationError("since", None, "give since= (or a checkpoint)")
+        self._since = check_date("since", since)
+        self._interval = _seconds("interval", interval)
+        self._lookback_days = whole_days("lookback", lookback)
+        whole_days("window", window)
+        self._fetch = fetch
+        self._source = source
+        self._now: Callable[[], datetime] = _as_clock(clock)
+        self._sleep: Sleep = sleep if sleep is not None else asyncio.sleep
+        self._window = window
+        self._prefetch = prefetch
+        self._seen: dict[date, dict[int, str]] = seen
+        self._pager: AsyncPager[DistributionRecord] | None = None
+        self._claimed = False
+        self.stats = WatchStats()
+        """Live counters: polls, records yielded, requests."""
+
+    @property
+    def checkpoint(self) -> dict[str, Any]:
+        """JSON-serialisable state: ``since`` and the fingerprint of every record yielded.
+
+        Only days inside the lookback horizon are kept, so its size is bounded by the records
+        dated in the last ``lookback`` days.
+        """
+        return {
+            "version": WATCH_CHECKPOINT_VERSION,
+            "kind": _KIND,
+            "since": self._since.isoformat(),
+            "seen": {
+                day.isoformat(): {str(n): fp for n, fp in numbers.items()}
+                for day, numbers in sorted(self._seen.items())
+            },
+        }
+
+    def __aiter__(self) -> AsyncIterator[DistributionRecord]:
+        if self._claimed:
+            raise PagerStateError("this watcher was already iterated or closed; build a new one")
+        self._claimed = True
+        return _WatchIterator(self)
+
+    async def aclose(self) -> None:
+        """Stop: cancel the running poll's outstanding window fetches and wait for them."""
+        self._claimed = True
+        pager, self._pager = self._pager, None
+        if pager is not None:
+            await pager.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def _new_poll(self) -> AsyncPager[DistributionRecord] | None:
+        today = self._now().astimezone(UTC).date()
+        start = max(self._since, today - timedelta(days=self._lookback_days))
+        for day in [d for d in self._seen if d < start]:
+            del self._seen[day]
+        end = today + ONE_DAY
+        if start > end:
+            return None
+        self._pager = AsyncPager(
+            self._fetch,
+            start=start,
+            end=end,
+            key=_invoice_number,
+            source=self._source,
+            window=self._window,
+            prefetch=self._prefetch,
+        )
+        return self._pager
+
+    def _end_poll(self) -> None:
+        if self._pager is not None:
+            self.stats.requests += self._pager.stats.requests
+        self._pager = None
+        self.stats.polls += 1
+
+    def _is_news(self, record: DistributionRecord) -> bool:
+        fp = fingerprint(record)
+        day = self._seen.setdefault(record.invoice_date, {})
+        if day.get(record.invoice_number) == fp:
+            return False
+        day[record.invoice_number] = fp
+        self.stats.yielded += 1
+        return True
+
+
+class _WatchIterator:
+    """Drives the polls; dropping it (``break``) drops the running poll's iterator with it."""
+
+    __slots__ = ("_items", "_polled", "_watcher")
+
+    def __init__(self, watcher: DistributionWatcher) -> None:
+        self._watcher = watcher
+        self._items: AsyncIterator[DistributionRecord] | None = None
+        self._polled = False
+
+    def __aiter__(self) -> _WatchIterator:
+        return self
+
+    async def __anext__(self) -> DistributionRecord:
+        w = self._watcher
+        while True:
+            if self._items is None:
+                if self._polled:
+                    await w._sleep(w._interval)
+                self._polled = True
+                pager = w._new_poll()
+                if pager is None:
+                    w._end_poll()
+                    continue
+                self._items = pager.__aiter__()
+            try:
+                record = await self._items.__anext__()
+            except StopAsyncIteration:
+                self._items = None
+                w._end_poll()
+                continue
+            if w._is_news(record):
+                return record
+
+
+def _as_clock(clock: Clock | None) -> Callable[[], datetime]:
+    if clock is None:
+        return lambda: datetime.now(UTC)
+    if callable(clock):
+        return clock
+    return clock.now
+
+
+def _seconds(field: str, value: timedelta | float) -> float:
+    seconds = value.total_seconds() if isinstance(value, timedelta) else value
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+        raise RequestValidationError(field, value, "must be a timedelta or seconds >= 0")
+    return float(seconds)
+
+
+def _decode(data: Mapping[str, Any]) -> tuple[dict[date, dict[int, str]], date | None]:
+    field = "checkpoint"
+    if not isinstance(data, Mapping) or data.get("kind") != _KIND:
+        raise RequestValidationError(field, data, "must be a DistributionWatcher checkpoint")
+    if data.get("version") != WATCH_CHECKPOINT_VERSION:
+        raise RequestValidationError(field, data.get("version"), "unsupported checkpoint version")
+    try:
+        since = date.fromisoformat(data["since"])
+        seen = {
+            date.fromisoformat(day): {int(n): str(fp) for n, fp in numbers.items()}
+            for day, numbers in data["seen"].items()
+        }
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise RequestValidationError(field, data, f"malformed checkpoint ({exc})") from None
+    return seen, since

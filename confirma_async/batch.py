@@ -1,0 +1,252 @@
+"""Bulk submission: bounded concurrency, one result per item, no duplicates, resumable.
+
+::
+
+    async with ConfirmaClient(api_key=token) as client:
+        batch = client.batch(concurrency=32, journal="upload.jsonl")
+        async with batch.submit_invoices(read_invoices()) as results:
+            async for result in results:
+                if not result.ok:
+                    print(result.key, result.error)
+
+        summary = await batch.run(batch.submit_invoices(read_invoices()))  # counts only
+
+The guarantees (and where they end) are described in ``docs/bulk-upload.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable
+from contextlib import aclosing
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
+
+import attrs
+
+from ._batch_actions import ActionJobs, default_action_key
+from ._batch_jobs import ActionKeyFunc, Context, InvoiceJobs, InvoiceResponse
+from ._batch_types import BatchResult, BatchStatus, BatchSummary
+from ._batch_window import BatchStats, SlidingWindow
+from ._journal import BatchKey, Journal, JournalError
+from ._rate import RateLimiter
+from .errors import ConfigurationError, ConfirmaError
+from .models.actions import QueuedAction
+
+if TYPE_CHECKING:
+    from .client import ConfirmaClient
+
+__all__ = [
+    "BatchBusyError",
+    "BatchKey",
+    "BatchResult",
+    "BatchStats",
+    "BatchStatus",
+    "BatchStream",
+    "BatchSubmitter",
+    "BatchSummary",
+    "InvoiceResponse",
+    "Journal",
+    "JournalError",
+    "default_action_key",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class BatchBusyError(ConfirmaError, RuntimeError):
+    """A ``BatchSubmitter`` runs one stream at a time; this one already has a stream open."""
+
+
+class BatchStream(Generic[T, R]):
+    """An async iterator of :class:`BatchResult`, one per input item; also an async context manager.
+
+    Leaving the ``async with`` block (or calling :meth:`aclose`) stops the stream at once: requests
+    still running are cancelled and awaited, the journal is closed. Without ``async with``, a
+    ``break`` out of ``async for`` leaves that cleanup to the garbage collector; prefer the block.
+    """
+
+    def __init__(self, submitter: BatchSubmitter, results: AsyncGenerator[BatchResult[T, R], None]):
+        self._submitter = submitter
+        self._results = results
+
+    @property
+    def stats(self) -> BatchStats:
+        """The live counters of this stream."""
+        return self._submitter.stats
+
+    def __aiter__(self) -> AsyncGenerator[BatchResult[T, R], None]:
+        return self._results  # iterate the generator itself: no wrapper call per result
+
+    async def __anext__(self) -> BatchResult[T, R]:
+        return await self._results.__anext__()
+
+    async def aclose(self) -> None:
+        """Stop the stream: cancel running requests, wait for them, close the journal."""
+        await self._results.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+class BatchSubmitter:
+    """Submits many invoices or actions with bounded concurrency; made by ``client.batch(...)``.
+
+    ``concurrency``: at most this many requests in flight, and at most twice this many items taken
+    from the input and not yet handed back (running, or finished and waiting for you), so memory
+    is O(concurrency) whatever the input length, and intake stops when you stop taking results.
+    ``rate_limit``: at most this many requests per second (submissions and lookups; the
+    transport's own automatic re-sends are not counted). ``ordered``: yield results in input
+    order (a slow item then holds back the ones after it, within the same window). ``journal``: a
+    path or :class:`Journal` making the job resumable. ``max_attempts``: submissions per item
+    (re-sends happen only when the server provably did not store the item).
+
+    A submitter runs one stream at a time (:class:`BatchBusyError` otherwise); :attr:`stats` are
+    reset when a stream starts.
+    """
+
+    def __init__(
+        self,
+        client: ConfirmaClient,
+        *,
+        concurrency: int = 32,
+        rate_limit: float | None = None,
+        ordered: bool = False,
+        journal: Journal | str | os.PathLike[str] | None = None,
+        max_attempts: int = 5,
+    ) -> None:
+        _check_positive_int("concurrency", concurrency)
+        _check_positive_int("max_attempts", max_attempts)
+        self._client = client
+        self.concurrency = concurrency
+        """At most this many requests in flight (and items pending)."""
+        self.ordered = ordered
+        """Whether results come in input order."""
+        self.max_attempts = max_attempts
+        """Submissions per item at most."""
+        self.rate_limit = rate_limit
+        """Requests per second at most, or ``None``."""
+        self._limiter = RateLimiter(rate_limit) if rate_limit is not None else None
+        self.journal: Journal | None = (
+            journal if isinstance(journal, Journal) or journal is None else Journal(journal)
+        )
+        """The journal, if any (opened while a stream runs)."""
+        self.stats = BatchStats()
+        """Live counters of the current (or last) stream."""
+        self._busy = False
+
+    def __repr__(self) -> str:
+        return (
+            f"BatchSubmitter(concurrency={self.concurrency}, rate_limit={self.rate_limit}, "
+            f"ordered={self.ordered}, journal={self.journal!r})"
+        )
+
+    def submit_invoices(
+        self, items: Iterable[T] | AsyncIterable[T]
+    ) -> BatchStream[T, InvoiceResponse]:
+        """Submit invoices; yields one :class:`BatchResult` per item, keyed by invoice number.
+
+        An item is an ``InvoiceRequest`` or a wire-format mapping (validated as one); anything
+        else, or a mapping breaking a rule, is a FAILED result that costs no request. ``items``
+        is pulled lazily, one item per result handed back.
+        """
+        jobs: InvoiceJobs[T] = InvoiceJobs(self._context())
+        return self._stream(items, jobs.prepare)
+
+    def submit_actions(
+        self,
+        items: Iterable[T] | AsyncIterable[T],
+        *,
+        key: ActionKeyFunc | None = None,
+    ) -> BatchStream[T, QueuedAction]:
+        """Submit invoice actions, one ``POST /invoice/action`` per item; one result per item.
+
+        An item is an ``InvoiceAction`` or a wire-format mapping. ``key(action)`` gives each
+        action the key the journal remembers it by (an ``int`` or ``str`` that must be stable
+        across runs, e.g. your own id for the action); by default it is
+        ``CODE/invoice=N/#i`` (see :func:`default_action_key`), where ``i`` is the position in
+        the input, so resuming by default requires the same input in the same order. An action
+        whose outcome is unknown is FAILED with ``outcome_unknown`` and never re-sent, not even
+        by a later run with the same journal.
+        """
+        jobs: ActionJobs[T] = ActionJobs(self._context(), key)
+        return self._stream(items, jobs.prepare)
+
+    async def run(
+        self,
+        results: AsyncIterable[BatchResult[Any, Any]],
+        *,
+        on_result: Callable[[BatchResult[Any, Any]], object] | None = None,
+    ) -> BatchSummary:
+        """Drain a stream and return its counts, keeping no result (``on_result`` sees each)."""
+        summary = BatchSummary()
+        started = time.perf_counter()
+        try:
+            async for result in results:
+                summary.add(result)
+                if on_result is not None:
+                    on_result(result)
+        finally:
+            aclose = getattr(results, "aclose", None)
+            if aclose is not None:
+                await aclose()
+            summary.elapsed = time.perf_counter() - started
+        return summary
+
+    def _context(self) -> Context:
+        if self._client.closed:
+            raise ConfigurationError("client", "closed", "the client of this batch is closed")
+        return Context(
+            self._client.invoices,
+            stats=self.stats,
+            limiter=self._limiter,
+            journal=self.journal,
+            max_attempts=self.max_attempts,
+        )
+
+    def _stream(
+        self, items: Iterable[T] | AsyncIterable[T], prepare: Callable[[int, T], Any]
+    ) -> BatchStream[T, R]:
+        if not isinstance(items, Iterable | AsyncIterable) or isinstance(items, str | bytes):
+            raise ConfigurationError("items", type(items).__name__, "must be an (async) iterable")
+        return BatchStream(self, self._results(items, prepare))
+
+    async def _results(
+        self, items: Iterable[T] | AsyncIterable[T], prepare: Callable[[int, T], Any]
+    ) -> AsyncGenerator[BatchResult[T, R], None]:
+        if self._busy:
+            raise BatchBusyError("this BatchSubmitter already has a stream running")
+        self._busy = True
+        try:
+            self._reset_stats()
+            if self.journal is not None:
+                self.journal.open()
+            window: SlidingWindow[T, BatchResult[T, R]] = SlidingWindow(
+                prepare, concurrency=self.concurrency, ordered=self.ordered, stats=self.stats
+            )
+            async with aclosing(window.run(items)) as results:
+                async for result in results:
+                    yield result
+        finally:
+            if self.journal is not None:
+                self.journal.close()
+            self._busy = False
+
+    def _reset_stats(self) -> None:
+        for field in attrs.fields(BatchStats):
+            setattr(self.stats, field.name, field.default)
+
+
+def _check_positive_int(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(name, value, "must be an integer >= 1")

@@ -1,0 +1,183 @@
+"""A fast decoder for distribution pages, the hot path of streaming (millions of records).
+
+The generic converter spends most of a record's cost in per-field dispatch and detailed-validation
+bookkeeping. A distribution record is flat, so this module decodes the common, well-formed case
+directly and builds exactly the objects ``from_wire(data, DistributionPage)`` would (same types,
+same open-enum members, same ``extra``). Anything unusual (a missing or mistyped field, a lenient
+conversion such as a numeric string, a malformed date) falls back to the generic converter for the
+whole page, so errors keep their wire paths and messages.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import attrs
+
+from ..errors import ConfirmaError
+from ._convert import from_wire
+from ._fields import wire_name
+from .distribution import (
+    DistributionMeta,
+    DistributionPage,
+    DistributionRecord,
+    DistributionStatus,
+    PaymentControlStatus,
+)
+from .invoices import DistributionMethod
+
+__all__ = ["decode_distribution_page"]
+
+_RECORD_KEYS = frozenset(
+    wire_name(f) for f in attrs.fields(DistributionRecord) if f.name != "extra"
+)
+_PAGE_KEYS = frozenset(
+    wire_name(f) for f in attrs.fields(DistributionPage) if f.name != "extra"
+)  # {"metaData", "distributions"}
+_META_KEY = wire_name(attrs.fields(DistributionPage).meta_data)
+_RECORDS_KEY = wire_name(attrs.fields(DistributionPage).distributions)
+
+
+class _Unusual(Exception):
+    """Internal: this page needs the generic converter."""
+
+
+def decode_distribution_page(data: Any) -> DistributionPage:
+    """Decode a distribution listing answer exactly as ``from_wire(data, DistributionPage)``."""
+    if type(data) is dict and data.keys() <= _PAGE_KEYS and _META_KEY in data:
+        rows = data.get(_RECORDS_KEY, [])
+        if type(rows) is list:
+            try:
+                records = _records(rows)
+                meta = from_wire(data[_META_KEY], DistributionMeta)
+            except (_Unusual, ConfirmaError, KeyError, TypeError, ValueError):
+                pass  # the generic converter decides, with its precise error paths
+            else:
+                return DistributionPage(meta_data=meta, distributions=records)
+    return from_wire(data, DistributionPage)
+
+
+def _records(rows: list[Any]) -> list[DistributionRecord]:
+    dates: dict[str, date] = {}  # a window repeats a handful of invoice dates: share the objects
+    methods = DistributionMethod._value2member_map_
+    statuses = DistributionStatus._value2member_map_
+    controls = PaymentControlStatus._value2member_map_
+    parse, utc, known, build = datetime.fromisoformat, UTC, _RECORD_KEYS, _build
+    out: list[DistributionRecord] = []
+    append = out.append
+    for row in rows:
+        if type(row) is not dict:
+            raise _Unusual
+        number = row["invoiceNumber"]
+        case_id = row.get("caseId")
+        raw_day = row["invoiceDate"]
+        if (
+            type(number) is not int
+            or (case_id is not None and type(case_id) is not int)
+            or type(raw_day) is not str
+            or len(raw_day) != 10
+        ):
+            raise _Unusual
+        day = dates.get(raw_day)
+        if day is None:
+            day = dates[raw_day] = date.fromisoformat(raw_day)
+        # A miss (an unlisted value, or not a string at all) takes the careful path.
+        raw = row["distributionMethod"]
+        method = methods.get(raw) or _member(DistributionMethod, raw)
+        raw = row["distributionStatus"]
+        status = statuses.get(raw) or _member(DistributionStatus, raw)
+        raw = row["paymentControlStatus"]
+        control = controls.get(raw) or _member(PaymentControlStatus, raw)
+        # fromisoformat raises TypeError for a non-string: the generic converter then reports it.
+        created = parse(row["createdAt"])
+        if created.tzinfo is None:
+            created = created.replace(tzinfo=utc)
+        raw = row["updatedAt"]
+        updated = parse(raw)
+        if updated.tzinfo is None:
+            updated = updated.replace(tzinfo=utc)
+        raw_delivered = row.get("deliveredAt")
+        if raw_delivered is None:
+            delivered = None
+        elif raw_delivered == raw:
+            delivered = updated  # equal immutable values: share the object
+        else:
+            delivered = parse(raw_delivered)
+            if delivered.tzinfo is None:
+                delivered = delivered.replace(tzinfo=utc)
+        extra = {} if row.keys() <= known else {k: v for k, v in row.items() if k not in known}
+        append(
+            build(number, day, case_id, method, status, control, created, updated, delivered, extra)
+        )
+    return out
+
+
+def _member(cls: Any, value: Any) -> Any:
+    if type(value) is not str:
+        raise _Unusual
+    return cls(value)
+
+
+def _init_build(*values: Any) -> DistributionRecord:
+    return DistributionRecord(**dict(zip(_FIELDS, values, strict=True)))
+
+
+def _slot_builder() -> Any:
+    """Build records by filling their slots directly, skipping the generated ``__init__``.
+
+    Only valid while ``DistributionRecord`` has no validators, converters or post-init hook; it is
+    checked here, and the ``__init__`` path is used otherwise.
+    """
+    cls = DistributionRecord
+    fields = attrs.fields(cls)
+    plain = all(f.validator is None and f.converter is None for f in fields)
+    if not plain or hasattr(cls, "__attrs_post_init__") or "__slots__" not in cls.__dict__:
+        return _init_build
+    setters = [cls.__dict__[f.name].__set__ for f in fields]
+    if [f.name for f in fields] != list(_FIELDS):
+        return _init_build
+    s0, s1, s2, s3, s4, s5, s6, s7, s8, s9 = setters
+    new = object.__new__
+
+    def build(
+        number: Any,
+        day: Any,
+        case_id: Any,
+        method: Any,
+        status: Any,
+        control: Any,
+        created: Any,
+        updated: Any,
+        delivered: Any,
+        extra: Any,
+    ) -> DistributionRecord:
+        record: DistributionRecord = new(cls)
+        s0(record, number)
+        s1(record, day)
+        s2(record, case_id)
+        s3(record, method)
+        s4(record, status)
+        s5(record, control)
+        s6(record, created)
+        s7(record, updated)
+        s8(record, delivered)
+        s9(record, extra)
+        return record
+
+    return build
+
+
+_FIELDS = (
+    "invoice_number",
+    "invoice_date",
+    "case_id",
+    "distribution_method",
+    "distribution_status",
+    "payment_control_status",
+    "created_at",
+    "updated_at",
+    "delivered_at",
+    "extra",
+)
+_build = _slot_builder()

@@ -1,0 +1,212 @@
+"""Streaming over CFIS listings: :class:`AsyncPager` walks an explicit date range window by window.
+
+CFIS listings (distribution records, payments, settlements, accounting statuses) document no page
+or cursor parameters: they filter by an inclusive date window and fall back to the last 30 days when
+none is given. Every listing method of this client therefore takes an explicit ``[start, end]``
+(``datetime.date``, inclusive) and returns an :class:`AsyncPager`::
+
+    pager = client.invoices.distributions(date(2026, 1, 1), date(2026, 3, 31))
+    async for record in pager:          # records in window order
+        store(record)
+        save(pager.checkpoint)          # JSON: resume with resume_from=checkpoint
+
+* **Windows** are whole days (the API filters by date), ``window=timedelta(days=1)`` by default.
+* **Prefetch**: while you consume one window the next ``prefetch`` windows (default 2) are fetched;
+  records still come strictly in window order and at most ``prefetch + 1`` windows are in memory.
+* **Adaptive splitting**: a window the server cut (``metaData.totalCount`` above the records
+  returned, A11; or, for listings without counts, a response of ``max_records_per_response``
+  records) or refused as too large (413) is split in two, down to one day; a window that times out
+  or fails with a 5xx (after the transport's own retries) is split while it is wider than
+  ``min_window``. Records are de-duplicated by key across window edges. A single day that is still
+  cut raises :class:`WindowTruncatedError` rather than drop records.
+* **Errors** surface at the window where they happened, after every record before it, as a
+  :class:`PaginationError` naming the window, with the typed original as ``__cause__``.
+* **Stopping**: ``break``, an exception in your loop body, cancellation and
+  :meth:`AsyncPager.aclose` cancel outstanding fetches (``async with pager:`` also waits for them).
+* A pager runs once; iterate it with ``async for``, :meth:`~AsyncPager.pages` or
+  :meth:`~AsyncPager.to_list`, and resume a new one from :attr:`~AsyncPager.checkpoint`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Hashable, Mapping
+from datetime import date, timedelta
+from types import TracebackType
+from typing import Any, Generic, Self, TypeVar
+
+from ._pager_engine import Engine
+from ._pager_iter import ItemIterator, PageIterator
+from ._paging import (
+    ONE_DAY,
+    Page,
+    PagerStateError,
+    PagerStats,
+    PaginationError,
+    WindowFetch,
+    WindowResult,
+    WindowTruncatedError,
+    decode_checkpoint,
+    non_negative_int,
+    whole_days,
+)
+from .errors import RequestValidationError
+from .resources._params import check_date, positive_int
+
+__all__ = [
+    "AsyncPager",
+    "Page",
+    "PagerStateError",
+    "PagerStats",
+    "PaginationError",
+    "WindowFetch",
+    "WindowResult",
+    "WindowTruncatedError",
+]
+
+T = TypeVar("T")
+
+
+class AsyncPager(Generic[T]):
+    """An async iterator over one listing across an inclusive ``[start, end]`` date range.
+
+    Listing methods such as ``client.invoices.distributions(...)`` build it; you rarely construct
+    one yourself. ``fetch(start, end)`` fetches one window; ``key(record)`` is the record's
+    identity, used to de-duplicate across window edges and stored (as JSON) in checkpoints;
+    ``source`` names the listing in errors and checkpoints.
+
+    Arguments are checked at once (a bad date or window raises ``RequestValidationError`` before
+    any request). The pager runs once: iterating it again raises :class:`PagerStateError`.
+    """
+
+    def __init__(
+        self,
+        fetch: WindowFetch[T],
+        *,
+        start: date,
+        end: date,
+        key: Callable[[T], Hashable],
+        source: str,
+        window: timedelta = ONE_DAY,
+        min_window: timedelta = ONE_DAY,
+        prefetch: int = 2,
+        resume_from: Mapping[str, Any] | None = None,
+        max_records_per_response: int | None = None,
+    ) -> None:
+        start = check_date("start", start)
+        end = check_date("end", end)
+        if end < start:
+            raise RequestValidationError("end", end, f"must not be before start={start}")
+        window_days = whole_days("window", window)
+        min_days = whole_days("min_window", min_window)
+        if min_days > window_days:
+            raise RequestValidationError("min_window", min_window, "must not exceed window")
+        hint = (
+            None
+            if max_records_per_response is None
+            else positive_int("max_records_per_response", max_records_per_response)
+        )
+        resume = None if resume_from is None else decode_checkpoint(resume_from, source=source)
+        self._start = start
+        self._engine: Engine[T] = Engine(
+            fetch=fetch,
+            key=key,
+            source=source,
+            start=start,
+            end=end,
+            window_days=window_days,
+            min_days=min_days,
+            prefetch=non_negative_int("prefetch", prefetch),
+            max_records_hint=hint,
+            resume=resume,
+        )
+        self._claimed = False
+
+    @property
+    def start(self) -> date:
+        """First day of the range (inclusive)."""
+        return self._start
+
+    @property
+    def end(self) -> date:
+        """Last day of the range (inclusive)."""
+        return self._engine.end
+
+    @property
+    def source(self) -> str:
+        """The listing this pager walks (its API path)."""
+        return self._engine.source
+
+    @property
+    def stats(self) -> PagerStats:
+        """Live counters: requests, splits, in-flight and buffered-window high-water marks."""
+        return self._engine.stats
+
+    @property
+    def checkpoint(self) -> dict[str, Any]:
+        """JSON-serialisable position after the last record (or page) handed out.
+
+        Pass it as ``resume_from=`` to the same listing method to continue without gaps or
+        repeats: it holds the first date not fully handed out and, inside a partly consumed
+        window, the keys of the records already yielded from it (so it grows with the position
+        inside a window; persisting it once per page, or every N records, is cheapest).
+        """
+        return self._engine.checkpoint()
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        self._claim()
+        return ItemIterator(self._engine)
+
+    def pages(self) -> AsyncIterator[Page[T]]:
+        """Iterate window by window: one :class:`Page` per window, empty windows included."""
+        self._claim()
+        return PageIterator(self._engine)
+
+    async def to_list(self, limit: int | None = None) -> list[T]:
+        """Collect the records (at most ``limit``) into a list, then stop outstanding fetches.
+
+        After ``to_list(limit=n)`` the :attr:`checkpoint` points right after the n-th record.
+        """
+        if limit is not None:
+            non_negative_int("limit", limit)
+        iterator = self.__aiter__()
+        out: list[T] = []
+        try:
+            if limit == 0:
+                return out
+            async for item in iterator:
+                out.append(item)
+                if limit is not None and len(out) >= limit:
+                    break
+        finally:
+            await self._engine.aclose()
+        return out
+
+    async def aclose(self) -> None:
+        """Stop: cancel outstanding window fetches and wait for them. Safe to call twice."""
+        self._claimed = True
+        await self._engine.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return (
+            f"AsyncPager({self.source} {self.start}..{self.end}, "
+            f"pages={self.stats.pages}, items={self.stats.items})"
+        )
+
+    def _claim(self) -> None:
+        if self._claimed:
+            raise PagerStateError(
+                f"this pager over {self.source} was already iterated or closed; a pager runs "
+                "once — create a new one (resume_from=pager.checkpoint continues where it stopped)"
+            )
+        self._claimed = True

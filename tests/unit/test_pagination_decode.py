@@ -1,0 +1,118 @@
+"""The fast distribution decoder builds exactly what the generic converter builds, or defers."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+
+from confirma_async import DistributionPage, ResponseDecodeError
+from confirma_async._json import loads
+from confirma_async.models._convert import from_wire
+from confirma_async.models._distribution_fast import _build, _init_build, decode_distribution_page
+from confirma_async.testing._generator import Generator
+
+
+def generated_page(n: int = 300) -> dict[str, Any]:
+    gen = Generator(seed=3, records=n, payments=0, days=1, end=date(2026, 1, 4), failure_rate=0.2)
+    rows = b",".join(gen.distribution_record(0, i) for i in range(n))
+    page: dict[str, Any] = loads(b'{"metaData":{"totalCount":%d},"distributions":[%s]}' % (n, rows))
+    return page
+
+
+def same(data: Any) -> DistributionPage:
+    fast = decode_distribution_page(copy.deepcopy(data))
+    slow = from_wire(copy.deepcopy(data), DistributionPage)
+    assert fast == slow
+    for a, b in zip(fast.distributions, slow.distributions, strict=True):
+        for name in a.__slots__:
+            if name != "__weakref__":
+                assert type(getattr(a, name)) is type(getattr(b, name)), name
+                assert getattr(a, name) == getattr(b, name), name
+    return fast
+
+
+def test_generated_pages_decode_identically() -> None:
+    page = same(generated_page())
+    assert len(page.distributions) == 300
+    statuses = {str(r.distribution_status) for r in page.distributions}
+    assert statuses == {"DELIVERED", "FAILED"}
+    assert _build is not _init_build  # the slot-filling builder is in use
+
+
+def variant(change: Any) -> dict[str, Any]:
+    page = generated_page(3)
+    change(page["distributions"][1])
+    return page
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda r: r.update(distributionStatus="ON_HOLD"),  # unlisted open-enum value
+        lambda r: r.update(paymentControlStatus="SUSPENDED", distributionMethod="FAX"),
+        lambda r: r.update(caseId=None, deliveredAt=None),
+        lambda r: r.pop("caseId"),
+        lambda r: r.pop("deliveredAt"),
+        lambda r: r.update(createdAt="2026-01-04T08:00:00+02:00"),  # an offset
+        lambda r: r.update(updatedAt="2026-01-04T08:00:00"),  # naive: taken as UTC
+        lambda r: r.update(deliveredAt="2026-01-04T09:00:00Z"),
+        lambda r: r.update(newField={"x": 1}),  # kept in extra
+        lambda r: r.update(invoiceNumber="8000000000001"),  # lenient: digits as a string
+        lambda r: r.update(invoiceDate="2026-01-04T00:00:00Z"),  # a datetime where a date is
+    ],
+)
+def test_unusual_records_decode_identically(change: Any) -> None:
+    same(variant(change))
+
+
+def test_page_level_extras_and_empty_pages() -> None:
+    same({"metaData": {"totalCount": 0}, "distributions": [], "note": "hi"})
+    same({"metaData": {"totalCount": 0}})
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda r: r.pop("invoiceNumber"),
+        lambda r: r.update(caseId="x"),
+        lambda r: r.update(invoiceDate="04.01.2026"),
+        lambda r: r.update(createdAt=12),
+        lambda r: r.update(updatedAt="yesterday"),
+        lambda r: r.update(distributionStatus=["DELIVERED"]),
+        lambda r: r.update(distributionMethod=5),
+        lambda r: r.update(invoiceNumber=True),  # a bool is not an integer
+        lambda r: r.update(invoiceNumber={"a": 1}),
+    ],
+)
+def test_bad_records_raise_the_generic_error(change: Any) -> None:
+    data = variant(change)
+    with pytest.raises(ResponseDecodeError) as slow:
+        from_wire(copy.deepcopy(data), DistributionPage)
+    with pytest.raises(ResponseDecodeError) as fast:
+        decode_distribution_page(data)
+    assert str(fast.value) == str(slow.value)
+    assert "distributions[1]" in fast.value.path
+
+
+@pytest.mark.parametrize("data", [None, [], {"distributions": []}, {"metaData": {}}])
+def test_bad_pages_raise_the_generic_error(data: Any) -> None:
+    with pytest.raises(ResponseDecodeError) as slow:
+        from_wire(data, DistributionPage)
+    with pytest.raises(ResponseDecodeError) as fast:
+        decode_distribution_page(data)
+    assert str(fast.value) == str(slow.value)
+
+
+def test_records_stay_frozen_and_hashable() -> None:
+    import attrs
+
+    record = decode_distribution_page(generated_page(1)).distributions[0]
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        record.invoice_number = 5  # type: ignore[misc]
+    assert hash(record) == hash(
+        from_wire(json.loads(json.dumps(generated_page(1))), DistributionPage).distributions[0]
+    )
