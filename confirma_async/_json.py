@@ -17,11 +17,15 @@ import simplejson
 _decoder = json.JSONDecoder(parse_float=Decimal)
 
 
+# One encoder, built once: simplejson.dumps with options builds a new one on every call.
+_encoder = simplejson.JSONEncoder(
+    use_decimal=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
 def dumps(data: Any) -> bytes:
     """Serialise ``data`` to compact UTF-8 JSON, writing ``Decimal`` values exactly."""
-    text: str = simplejson.dumps(
-        data, use_decimal=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+    text: str = _encoder.encode(data)
     return text.encode("utf-8")
 
 

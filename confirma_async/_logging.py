@@ -49,8 +49,10 @@ def redact_processor(
 
 def default_logger() -> Any:
     """A structlog logger that writes through stdlib ``logging`` (logger ``confirma_async``)."""
+    # .bind() resolves structlog's lazy proxy into a real BoundLogger, whose isEnabledFor lets
+    # the transport skip building per-attempt debug events nobody will see.
     return structlog.wrap_logger(
         logging.getLogger(LOGGER_NAME),
         processors=[redact_processor, structlog.stdlib.render_to_log_kwargs],
         wrapper_class=structlog.stdlib.BoundLogger,
-    )
+    ).bind()
