@@ -14,11 +14,11 @@ import asyncio
 import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 
 import attrs
 
+from ._closing import AsyncClosing
 from ._paging import ONE_DAY, PagerStateError, WindowFetch, whole_days
 from .errors import RequestValidationError
 from .models.distribution import DistributionRecord
@@ -72,7 +72,7 @@ def _invoice_number(record: DistributionRecord) -> int:
     return record.invoice_number
 
 
-class DistributionWatcher:
+class DistributionWatcher(AsyncClosing):
     """Polls ``GET /invoice/distribution`` forever; yields each new or changed record once.
 
     Build it with ``client.invoices.watch_distributions(...)``. Persist :attr:`checkpoint` (JSON)
@@ -145,17 +145,6 @@ class DistributionWatcher:
         pager, self._pager = self._pager, None
         if pager is not None:
             await pager.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def _new_poll(self) -> AsyncPager[DistributionRecord] | None:
         today = self._now().astimezone(UTC).date()

@@ -20,8 +20,7 @@ import os
 import time
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable
 from contextlib import aclosing
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
@@ -29,6 +28,7 @@ from ._batch_actions import ActionJobs, default_action_key
 from ._batch_jobs import ActionKeyFunc, Context, InvoiceJobs, InvoiceResponse
 from ._batch_types import BatchResult, BatchStatus, BatchSummary
 from ._batch_window import BatchStats, SlidingWindow
+from ._closing import AsyncClosing
 from ._journal import BatchKey, Journal, JournalError
 from ._rate import RateLimiter
 from .errors import ConfigurationError, ConfirmaError
@@ -60,7 +60,7 @@ class BatchBusyError(ConfirmaError, RuntimeError):
     """A ``BatchSubmitter`` runs one stream at a time; this one already has a stream open."""
 
 
-class BatchStream(Generic[T, R]):
+class BatchStream(AsyncClosing, Generic[T, R]):
     """An async iterator of :class:`BatchResult`, one per input item; also an async context manager.
 
     Leaving the ``async with`` block (or calling :meth:`aclose`) stops the stream at once: requests
@@ -86,17 +86,6 @@ class BatchStream(Generic[T, R]):
     async def aclose(self) -> None:
         """Stop the stream: cancel running requests, wait for them, close the journal."""
         await self._results.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
 
 class BatchSubmitter:

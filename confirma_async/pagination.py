@@ -31,9 +31,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Hashable, Mapping
 from datetime import date, timedelta
-from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, TypeVar
 
+from ._closing import AsyncClosing
 from ._pager_engine import Engine
 from ._pager_iter import ItemIterator, PageIterator
 from ._paging import (
@@ -66,7 +66,7 @@ __all__ = [
 T = TypeVar("T")
 
 
-class AsyncPager(Generic[T]):
+class AsyncPager(AsyncClosing, Generic[T]):
     """An async iterator over one listing across an inclusive ``[start, end]`` date range.
 
     Listing methods such as ``client.invoices.distributions(...)`` build it; you rarely construct
@@ -185,17 +185,6 @@ class AsyncPager(Generic[T]):
         """Stop: cancel outstanding window fetches and wait for them. Safe to call twice."""
         self._claimed = True
         await self._engine.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def __repr__(self) -> str:
         return (
