@@ -30,12 +30,16 @@ from .errors import (
     RateLimitError,
     RequestValidationError,
     ResponseDecodeError,
+    ServerError,
 )
 from .models._convert import from_wire
 from .models.actions import InvoiceAction
 from .models.distribution import DistributionRecord
 from .models.invoices import InvoiceCreated, InvoiceRequest
 from .resources.invoices import Invoices
+
+LOOKUP_ROUNDS = 3
+"""How many rounds of transport retries a reconciliation lookup gets before giving up."""
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -277,7 +281,19 @@ class InvoiceJobs(Generic[T]):
     async def _lookup(
         self, run: Run[T, InvoiceResponse], number: int, day: date
     ) -> DistributionRecord | None:
+        """Ask whether the server has ``number``; transient failures are asked again.
+
+        A lookup is a safe GET, and giving up turns an item that may well be stored into a
+        FAILED result a person has to check, so it gets ``LOOKUP_ROUNDS`` rounds of the
+        transport's own retries before the item is given up as unknown.
+        """
         ctx = self._ctx
-        run.lookups += 1
-        ctx.stats.lookups += 1
-        return await ctx.call(ctx.invoices.find_distribution, number, day)
+        for round_ in range(1, LOOKUP_ROUNDS + 1):
+            run.lookups += 1
+            ctx.stats.lookups += 1
+            try:
+                return await ctx.call(ctx.invoices.find_distribution, number, day)
+            except (APIConnectionError, RateLimitError, ServerError):
+                if round_ == LOOKUP_ROUNDS:
+                    raise
+        raise AssertionError("unreachable")

@@ -24,6 +24,7 @@ from confirma_async import (
     RequestValidationError,
     ServerError,
 )
+from confirma_async._batch_jobs import LOOKUP_ROUNDS
 from confirma_async.models._convert import to_wire
 
 from .batch_fakes import FakeCfis, comment, invoice
@@ -103,7 +104,7 @@ async def test_unknown_outcome_with_failing_lookup_is_failed_and_never_resent(
     client: ConfirmaClient, cfis: FakeCfis
 ) -> None:
     cfis.plan[7] = ["500"]
-    cfis.lookup_plan[7] = ["503"] * (client.config.max_retries + 1)
+    cfis.lookup_plan[7] = ["503"] * (client.config.max_retries + 1) * LOOKUP_ROUNDS
 
     [result] = await collect(client.batch().submit_invoices([invoice(7)]))
 
@@ -111,7 +112,21 @@ async def test_unknown_outcome_with_failing_lookup_is_failed_and_never_resent(
     assert result.outcome_unknown
     assert isinstance(result.error, ServerError)
     assert result.error.outcome_unknown
-    assert (cfis.posts[7], cfis.lookups[7]) == (1, client.config.max_retries + 1)
+    assert result.lookups == LOOKUP_ROUNDS
+    assert (cfis.posts[7], cfis.lookups[7]) == (1, (client.config.max_retries + 1) * LOOKUP_ROUNDS)
+
+
+async def test_a_lookup_that_fails_transiently_is_asked_again(
+    client: ConfirmaClient, cfis: FakeCfis
+) -> None:
+    cfis.plan[7] = ["500"]
+    cfis.lookup_plan[7] = ["503"] * (client.config.max_retries + 1)  # one whole round fails
+
+    [result] = await collect(client.batch().submit_invoices([invoice(7)]))
+
+    assert result.status is CREATED
+    assert (result.attempts, result.lookups) == (2, 2)
+    assert (cfis.posts[7], cfis.stored[7]) == (2, 1)
 
 
 async def test_resends_are_bounded_by_max_attempts(client: ConfirmaClient, cfis: FakeCfis) -> None:
