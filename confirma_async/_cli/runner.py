@@ -1,0 +1,122 @@
+"""Running a command's coroutine: exit codes, Ctrl-C, errors without secrets, ``-v`` logging.
+
+Exit codes: 0 success, 1 a failure reported by the API or an item that failed, 2 a usage or
+configuration error, 130 Ctrl-C (unless the command says an interruption is its normal end),
+141 when the reader of stdout went away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any, NoReturn
+
+import click
+
+from .. import JournalError
+from ..errors import ConfigurationError, ConfirmaError
+from .settings import CliConfigError, Settings
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+
+LIBRARY_LOGGER = "confirma_async"
+_RECORD_KEYS = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
+    "message",
+    "asctime",
+}
+
+
+def run(
+    settings: Settings,
+    work: Callable[[], Coroutine[Any, Any, int]],
+    *,
+    interrupted_code: int = EXIT_INTERRUPTED,
+) -> NoReturn:
+    """Run ``work()`` in a new event loop and exit with its code (see the module docstring).
+
+    An API error is printed as one line (its message never holds the token; known secrets are
+    scrubbed from it all the same) and exits 1; a configuration error exits 2; Ctrl-C cancels
+    the coroutine (so it can clean up) and exits ``interrupted_code``.
+    """
+    ctx = click.get_current_context()
+    scrub = settings.secrets.scrub
+    try:
+        with verbose_logging(settings.verbose, scrub):
+            code = asyncio.run(work())
+    except KeyboardInterrupt:
+        if interrupted_code != EXIT_OK:
+            click.echo("confirma: interrupted", err=True)
+        code = interrupted_code
+    except CliConfigError as exc:
+        raise CliConfigError(scrub(exc.message)) from None
+    except (ConfigurationError, JournalError) as exc:
+        click.echo(f"Error: {scrub(str(exc))}", err=True)
+        code = EXIT_USAGE
+    except ConfirmaError as exc:
+        click.echo(f"Error: {scrub(describe_error(exc))}", err=True)
+        code = EXIT_FAILED
+    except BrokenPipeError:
+        _silence_stdout()
+        code = EXIT_BROKEN_PIPE
+    except Exception as exc:
+        text = "".join(traceback.format_exception(exc))
+        click.echo(f"confirma: unexpected error\n{scrub(text)}", err=True)
+        code = EXIT_FAILED
+    ctx.exit(code)
+
+
+def describe_error(exc: BaseException) -> str:
+    """``exc`` as one line: its class name and message (the message never holds a token)."""
+    text = str(exc) or "(no message)"
+    return f"{type(exc).__name__}: {text}"
+
+
+@contextlib.contextmanager
+def verbose_logging(level: int, scrub: Callable[[str], str]) -> Iterator[None]:
+    """With ``-v`` (INFO) or ``-vv`` (DEBUG), send the library's log events to stderr."""
+    if level <= 0:
+        yield
+        return
+    logger = logging.getLogger(LIBRARY_LOGGER)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_EventFormatter(scrub))
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if level > 1 else logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+
+
+class _EventFormatter(logging.Formatter):
+    """``time LEVEL event key=value ...``: structlog fields arrive as LogRecord attributes."""
+
+    def __init__(self, scrub: Callable[[str], str]) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(message)s")
+        self._scrub = scrub
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        fields = " ".join(
+            f"{key}={value}" for key, value in record.__dict__.items() if key not in _RECORD_KEYS
+        )
+        return self._scrub(f"{text} {fields}" if fields else text)
+
+
+def _silence_stdout() -> None:
+    """After EPIPE, point stdout at /dev/null so the interpreter's final flush stays quiet."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
