@@ -17,7 +17,8 @@ Setup (fair by construction):
   rates and the median of the per-pair ratios are reported, with the client's CPU time per
   request (``time.process_time``), which is far less sensitive to noisy neighbours than rates.
 
-Run: ``.venv/bin/python benchmarks/bench_bulk.py`` (``--quick`` for a smoke run).
+Run: ``.venv/bin/python benchmarks/bench_bulk.py`` (``--quick`` for a smoke run; ``--json PATH``
+also writes the figures as JSON).
 Goals: submitter >= 0.90x the bare loop at concurrency 64; >= 30x sequential at 20 ms latency.
 """
 
@@ -35,10 +36,10 @@ from collections.abc import Awaitable
 from datetime import date, timedelta
 
 import aiohttp
+from _results import figure, write
 
 from confirma_async import ClientConfig, ConfirmaClient, InvoiceRequest
 from confirma_async._json import dumps
-from confirma_async._logging import default_logger
 from confirma_async.models._convert import from_wire, to_wire
 from confirma_async.testing import sample_invoice
 
@@ -112,17 +113,11 @@ async def bare_loop(base_url: str, token: str, bodies: list[bytes], concurrency:
         return len(bodies) / (time.perf_counter() - started)
 
 
-BOUND_LOGGER = False  # --bound-logger: see main()
-
-
 async def submitter(
     base_url: str, token: str, invoices: list[InvoiceRequest], concurrency: int
 ) -> float:
     config = ClientConfig(pool_limit=POOL_LIMIT)
-    logger = default_logger().bind() if BOUND_LOGGER else None
-    async with ConfirmaClient(
-        api_key=token, base_url=base_url, config=config, logger=logger
-    ) as client:
+    async with ConfirmaClient(api_key=token, base_url=base_url, config=config) as client:
         batch = client.batch(concurrency)
         started = time.perf_counter()
         summary = await batch.run(batch.submit_invoices(invoices))
@@ -204,15 +199,8 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="paired runs per point (median)")
     parser.add_argument("--quick", action="store_true", help="a fifth of the requests, 2 runs")
-    parser.add_argument(
-        "--bound-logger",
-        action="store_true",
-        help="give the client its default logger already bound (what _logging.default_logger "
-        "would return with .bind()), so the transport can skip disabled debug events",
-    )
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
     args = parser.parse_args()
-    global BOUND_LOGGER
-    BOUND_LOGGER = args.bound_logger
     scale, repeat = (0.2, 2) if args.quick else (1.0, args.repeat)
 
     print(
@@ -224,6 +212,7 @@ async def main() -> int:
         f"{'cpu bare':>9} {'cpu batch':>9}"
     )
     results: dict[tuple[int, int], float] = {}
+    points: dict[tuple[int, int], Point] = {}
     seq_rate = 0.0
     for latency_ms in (0, 20):
         for concurrency in CONCURRENCIES:
@@ -239,6 +228,7 @@ async def main() -> int:
                 proc.terminate()
                 await proc.wait()
             results[(latency_ms, concurrency)] = point.med(point.ours)
+            points[(latency_ms, concurrency)] = point
             print(
                 f"{latency_ms:>6}ms {concurrency:>5} {n:>6} {point.med(point.bare):>8.0f} "
                 f"{point.med(point.ours):>8.0f} {point.med(point.ratios):>5.2f}x "
@@ -250,6 +240,27 @@ async def main() -> int:
     print(f"submitter at concurrency 64, 20 ms: {ratio_64:.1f}x sequential (goal >= 30x)")
     scaling = ", ".join(f"c={c}: {results[(20, c)] / results[(20, 1)]:.1f}x" for c in CONCURRENCIES)
     print(f"submitter throughput at 20 ms vs its concurrency 1: {scaling}")
+    figures = []
+    for latency_ms in (0, 20):
+        point = points[(latency_ms, 64)]
+        ratio = point.med(point.ratios)
+        label = f"c=64, {latency_ms} ms"
+        figures.append(figure(f"bare loop, {label}", point.med(point.bare), "invoices/s"))
+        figures.append(figure(f"submitter, {label}", point.med(point.ours), "invoices/s"))
+        figures.append(
+            figure(f"submitter / bare loop, {label}", ratio, "x", ">= 0.90x", ratio >= 0.9)
+        )
+        figures.append(
+            figure(f"client CPU per invoice, bare, {label}", point.med(point.bare_cpu), "us")
+        )
+        figures.append(
+            figure(f"client CPU per invoice, submitter, {label}", point.med(point.our_cpu), "us")
+        )
+    figures.append(figure("sequential client.invoices.create, 20 ms", seq_rate, "invoices/s"))
+    figures.append(
+        figure("submitter c=64 / sequential, 20 ms", ratio_64, "x", ">= 30x", ratio_64 >= 30)
+    )
+    write(args.json, "bench_bulk", args.quick, figures)
     return 0
 
 

@@ -8,7 +8,10 @@ and a bare aiohttp client in this process drives it at a fixed concurrency:
 - ``GET /invoice/distribution``     one-day windows of generated records (default 1,000 a window)
 - ``GET /payments``                 one-day windows of generated payments
 
-Run: ``python benchmarks/bench_sandbox.py [--records 1000000] [--concurrency 64]``.
+No goal of its own: its figures are the ceiling the other benchmarks run against.
+
+Run: ``python benchmarks/bench_sandbox.py [--records 1000000] [--concurrency 64]`` (``--quick``:
+100,000 records, 1,000 invoices and validations; ``--json PATH`` also writes the figures as JSON).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
 import aiohttp
+from _results import figure, write
 
 from confirma_async._json import dumps
 from confirma_async.testing import sample_invoice
@@ -75,13 +79,14 @@ async def drive(
     return time.perf_counter() - start, items
 
 
-async def run(args: argparse.Namespace) -> None:
+async def run(args: argparse.Namespace) -> list[dict[str, object]]:
     days = max(1, args.records // args.window)
     proc, base, token = await start_sandbox(args.records, days)
     headers = {"X-Api-Key": token, "Content-Type": "application/json"}
     last_day = date.today() - timedelta(days=1)
     first_day = last_day - timedelta(days=days - 1)
     connector = aiohttp.TCPConnector(limit=args.concurrency)
+    figures: list[dict[str, object]] = []
     try:
         async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
 
@@ -111,8 +116,10 @@ async def run(args: argparse.Namespace) -> None:
             print(f"sandbox throughput, concurrency {args.concurrency}, bare aiohttp client")
             seconds, n = await drive(args.concurrency, args.requests, validate)
             print(f"  GET /validate           {n / seconds:9,.0f} requests/s")
+            figures.append(figure("GET /validate", n / seconds, "requests/s"))
             seconds, n = await drive(args.concurrency, args.invoices, create)
             print(f"  POST /invoice           {n / seconds:9,.0f} requests/s  ({n:,} invoices)")
+            figures.append(figure("POST /invoice", n / seconds, "requests/s"))
             for label, path, keys in (
                 (
                     "GET /invoice/distribution",
@@ -128,9 +135,11 @@ async def run(args: argparse.Namespace) -> None:
                     f"  {label:<25} {days / seconds:7,.0f} requests/s  "
                     f"{n / seconds:11,.0f} records/s  ({n:,} records, {args.window:,} a window)"
                 )
+                figures.append(figure(f"{label} (one-day windows)", n / seconds, "records/s"))
     finally:
         proc.terminate()
         await proc.wait()
+    return figures
 
 
 def main() -> None:
@@ -140,7 +149,15 @@ def main() -> None:
     parser.add_argument("--invoices", type=int, default=5_000, help="invoices to POST")
     parser.add_argument("--requests", type=int, default=5_000, help="GET /validate requests")
     parser.add_argument("--concurrency", type=int, default=64)
-    asyncio.run(run(parser.parse_args()))
+    parser.add_argument(
+        "--quick", action="store_true", help="100,000 records, 1,000 invoices and validations"
+    )
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
+    args = parser.parse_args()
+    if args.quick:
+        args.records, args.invoices, args.requests = 100_000, 1_000, 1_000
+    figures = asyncio.run(run(args))
+    write(args.json, "bench_sandbox", args.quick, figures)
 
 
 if __name__ == "__main__":

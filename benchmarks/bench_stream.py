@@ -19,7 +19,8 @@ Setup:
   in the same run: server alone (prefetch 0, no work), consumer alone (50 x 20 ms), prefetch off
   and prefetch on (2). Goals: on <= 1.15 x max(server, consumer); off ~ server + consumer.
 
-Run: ``.venv/bin/python benchmarks/bench_stream.py`` (``--quick``: 100k instead of 1M, 1 repeat).
+Run: ``.venv/bin/python benchmarks/bench_stream.py`` (``--quick``: 100k instead of 1M, 1 repeat;
+``--json PATH`` also writes the figures as JSON).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import time
 from datetime import date, datetime, timedelta
 
 import aiohttp
+from _results import figure, write
 
 from confirma_async import ConfirmaClient
 
@@ -172,7 +174,9 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per decode/prefetch point")
     parser.add_argument("--quick", action="store_true", help="stop at 100k records, 1 repeat")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
     args = parser.parse_args()
+    figures: list[dict[str, object]] = []
     repeat = 1 if args.quick else args.repeat
     sizes = (10_000, 100_000) if args.quick else (10_000, 100_000, 1_000_000)
     total_days = 400
@@ -190,12 +194,14 @@ async def main() -> int:
         print("\n== streaming (fresh child process per size; one-day windows, prefetch 2)")
         print(f"{'records':>10} {'seconds':>8} {'records/s':>10} {'peak RSS MB':>12}")
         peaks: dict[int, float] = {}
+        rates: dict[int, float] = {}
         for size in sizes:
             end = first + timedelta(days=size // PER_DAY - 1)
             r = await run_child(base_url, token, first, end)
             if r["records"] != size:
                 raise RuntimeError(f"streamed {r['records']} records, expected {size}")
             peaks[size] = r["peak_kb"] / 1024
+            rates[size] = size / r["seconds"]
             print(
                 f"{size:>10,} {r['seconds']:>8.2f} {size / r['seconds']:>10,.0f} "
                 f"{peaks[size]:>12.1f}"
@@ -204,6 +210,18 @@ async def main() -> int:
         print(
             f"peak RSS growth {sizes[0]:,} -> {sizes[-1]:,}: {growth:.1f} MB (goal < 30 MB): "
             f"{'OK' if growth < 30 else 'MISSED'}"
+        )
+        figures.append(figure(f"records/s streaming {sizes[-1]:,}", rates[sizes[-1]], "records/s"))
+        figures.append(figure(f"peak RSS at {sizes[-1]:,} records", peaks[sizes[-1]], "MB"))
+        full = sizes[-1] >= 1_000_000  # the goal is about 1M records; --quick stops at 100k
+        figures.append(
+            figure(
+                f"peak RSS growth {sizes[0]:,} -> {sizes[-1]:,}",
+                growth,
+                "MB",
+                "< 30 MB" if full else "< 30 MB (at 1M only)",
+                growth < 30 if full else None,
+            )
         )
 
         print("\n== decode throughput over the same 40 one-day windows (100,000 records)")
@@ -220,6 +238,9 @@ async def main() -> int:
         print(f"bare aiohttp + json.loads: {bare:>10,.0f} records/s")
         print(f"AsyncPager (typed models): {ours:>10,.0f} records/s")
         print(f"ratio {ratio:.2f}x (goal >= 0.5x): {'OK' if ratio >= 0.5 else 'MISSED'}")
+        figures.append(figure("bare aiohttp + json.loads", bare, "records/s"))
+        figures.append(figure("AsyncPager (typed records)", ours, "records/s"))
+        figures.append(figure("AsyncPager / bare loop", ratio, "x", ">= 0.5x", ratio >= 0.5))
     finally:
         proc.terminate()
         await proc.wait()
@@ -257,9 +278,20 @@ async def main() -> int:
         )
         print(f"off / (server + consumer) = {off_ratio:.2f} (expected ~1.0)")
         print(f"speed-up of prefetch: {t['off'] / t['on']:.2f}x")
+        figures.append(figure("prefetch on: 50 pages, 20 ms server + 20 ms consumer", t["on"], "s"))
+        figures.append(figure("prefetch off: the same", t["off"], "s"))
+        figures.append(
+            figure(
+                "prefetch on / max(server, consumer)", on_ratio, "x", "<= 1.15x", on_ratio <= 1.15
+            )
+        )
+        figures.append(
+            figure("prefetch off / (server + consumer)", off_ratio, "x", "~1.0 (expected)")
+        )
     finally:
         proc.terminate()
         await proc.wait()
+    write(args.json, "bench_stream", args.quick, figures)
     return 0
 
 

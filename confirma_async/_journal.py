@@ -9,7 +9,8 @@ interrupted between two lines; ``fsync=True`` also forces it to disk). Lines::
     {"kind":"action","key":"COMMENT/invoice=7/#3","status":"FAILED","unknown":true,...}
 
 ``SENDING`` is written before an item's first request; a later line for the same key supersedes
-it. The last line of a key decides what the next run does with it (see ``docs/bulk-upload.md``).
+it. The last line of a key decides what the next run does with it
+(see ``docs/guides/bulk-upload.md``).
 A torn last line (a crash mid-write, a full disk) is ignored and cut off when the file is opened;
 any other unreadable line raises :class:`JournalError`.
 """

@@ -11,7 +11,7 @@
 
         summary = await batch.run(batch.submit_invoices(read_invoices()))  # counts only
 
-The guarantees (and where they end) are described in ``docs/bulk-upload.md``.
+The guarantees (and where they end) are described in ``docs/guides/bulk-upload.md``.
 """
 
 from __future__ import annotations

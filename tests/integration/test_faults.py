@@ -14,7 +14,6 @@ from confirma_async import (
     RateLimitError,
     ServerError,
 )
-from confirma_async.batch import BatchStatus
 from confirma_async.testing import Sandbox
 
 from .conftest import FAST, TODAY, make_invoice
