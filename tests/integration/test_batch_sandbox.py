@@ -27,6 +27,7 @@ from confirma_async import (
     InvoiceAction,
     NotFoundError,
 )
+from confirma_async._batch_jobs import Run
 from confirma_async.testing import FaultRule, Sandbox, SandboxConfig, sample_invoice
 
 CREATED, EXISTS, FAILED = BatchStatus.CREATED, BatchStatus.ALREADY_EXISTS, BatchStatus.FAILED
@@ -78,7 +79,8 @@ def invoices(count: int) -> list[dict[str, Any]]:
 
 
 def batch_tasks() -> list[asyncio.Task[Any]]:
-    return [t for t in asyncio.all_tasks() if "_Run.guard" in t.get_coro().__qualname__]
+    qualname = Run.guard.__qualname__  # the coroutine each item's task runs
+    return [t for t in asyncio.all_tasks() if t.get_coro().__qualname__ == qualname]
 
 
 def expire_tokens_now(sandbox: Sandbox) -> None:
@@ -147,6 +149,7 @@ async def test_cancel_half_way_then_resume_with_the_journal(
 
     task = asyncio.create_task(first())
     await half.wait()
+    assert batch_tasks()  # the check below can see the submitter's tasks while they run
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
