@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from datetime import datetime
-from types import TracebackType
 from typing import Any, Self
 
 import aiohttp
 
+from ._closing import AsyncClosing
 from ._logging import default_logger
 from .auth import TokenManager, TokenRenewedCallback
 from .batch import BatchSubmitter, Journal
@@ -26,7 +26,7 @@ class ClientClosedError(ConfirmaError):
     """A request was made on a client that has been closed."""
 
 
-class ConfirmaClient:
+class ConfirmaClient(AsyncClosing):
     """Async client for the Confirma Finance Integrations API.
 
     Use it as an async context manager::
@@ -144,14 +144,6 @@ class ConfirmaClient:
     async def __aenter__(self) -> Self:
         self._get_session()
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     @property
     def closed(self) -> bool:
