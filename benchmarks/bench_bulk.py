@@ -28,7 +28,6 @@ import argparse
 import asyncio
 import gc
 import itertools
-import os
 import statistics
 import sys
 import time
@@ -37,6 +36,7 @@ from datetime import date, timedelta
 
 import aiohttp
 from _results import figure, write
+from _sandbox_proc import start_sandbox
 
 from confirma_async import ClientConfig, ConfirmaClient, InvoiceRequest
 from confirma_async._json import dumps
@@ -45,8 +45,6 @@ from confirma_async.testing import sample_invoice
 
 CONCURRENCIES = (1, 8, 32, 64)
 POOL_LIMIT = 100
-# Taken once at start: after the first sandbox starts this process is pinned to fewer CPUs.
-ALL_CPUS = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
 _numbers = itertools.count(300_000_001)
 
 
@@ -59,25 +57,6 @@ def make_invoices(count: int) -> list[InvoiceRequest]:
         raw = sample_invoice(number, invoice_date=day, payment_control=False)
         result.append(from_wire(raw, InvoiceRequest))
     return result
-
-
-async def start_sandbox() -> tuple[asyncio.subprocess.Process, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "confirma_async.cli",
-        "sandbox",
-        "--port",
-        "0",
-        stdout=asyncio.subprocess.PIPE,
-    )
-    assert proc.stdout is not None
-    base_url = (await proc.stdout.readline()).decode().split()[-1]
-    token = (await proc.stdout.readline()).decode().split()[-1]
-    if len(ALL_CPUS) > 1:  # the sandbox on the first CPU, this process on the others
-        os.sched_setaffinity(proc.pid, {ALL_CPUS[0]})
-        os.sched_setaffinity(0, set(ALL_CPUS[1:]))
-    return proc, base_url, token
 
 
 async def set_latency(admin: str, latency_ms: int) -> None:

@@ -18,27 +18,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
 import aiohttp
 from _results import figure, write
+from _sandbox_proc import start_sandbox as start_proc
 
 from confirma_async._json import dumps
 from confirma_async.testing import sample_invoice
 
 
 async def start_sandbox(records: int, days: int) -> tuple[asyncio.subprocess.Process, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "confirma_async.cli",
-        "sandbox",
-        "--port",
-        "0",
+    return await start_proc(
         "--records",
         str(records),
         "--payments",
@@ -49,16 +42,7 @@ async def start_sandbox(records: int, days: int) -> tuple[asyncio.subprocess.Pro
         str(days),
         "--max-records",
         "100000",
-        stdout=asyncio.subprocess.PIPE,
     )
-    assert proc.stdout is not None
-    url = (await proc.stdout.readline()).decode().split()[-1]
-    token = (await proc.stdout.readline()).decode().split()[-1]
-    if hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > 1:
-        cpus = sorted(os.sched_getaffinity(0))
-        os.sched_setaffinity(proc.pid, {cpus[0]})
-        os.sched_setaffinity(0, set(cpus[1:]))
-    return proc, url, token
 
 
 async def drive(

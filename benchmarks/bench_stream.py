@@ -37,33 +37,13 @@ from datetime import date, datetime, timedelta
 
 import aiohttp
 from _results import figure, write
+from _sandbox_proc import start_sandbox
 
 from confirma_async import ConfirmaClient
 
 PER_DAY = 2_500
 PAGE_WORK = 0.02
 PREFETCH_PAGES = 50
-
-
-async def start_sandbox(*extra: str) -> tuple[asyncio.subprocess.Process, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "confirma_async.cli",
-        "sandbox",
-        "--port",
-        "0",
-        *extra,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    assert proc.stdout is not None
-    base_url = (await proc.stdout.readline()).decode().split()[-1]
-    token = (await proc.stdout.readline()).decode().split()[-1]
-    if hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > 1:
-        cpus = sorted(os.sched_getaffinity(0))
-        os.sched_setaffinity(proc.pid, {cpus[0]})
-        os.sched_setaffinity(0, set(cpus[1:]))
-    return proc, base_url, token
 
 
 async def last_generated_day(base_url: str) -> date:
