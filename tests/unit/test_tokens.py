@@ -117,7 +117,7 @@ async def test_renew_reads_token_and_expiry_and_calls_back(mocked: aioresponses)
     async def persist(token: str, expires_at: datetime | None) -> None:
         persisted.append((token, expires_at))
 
-    mocked.get(url("/renew"), payload={"Message": NEW_TOKEN, "expiresAt": "2026-12-01T00:00:00Z"})
+    mocked.get(url("/renew"), payload={"Message": NEW_TOKEN, "expiresAt": "2099-12-01T00:00:00Z"})
     mocked.get(url("/payments"), payload=[])
     async with ConfirmaClient(
         api_key=TOKEN, base_url=BASE, config=FAST, on_token_renewed=persist
@@ -125,7 +125,7 @@ async def test_renew_reads_token_and_expiry_and_calls_back(mocked: aioresponses)
         expiry = await c.onboarding.renew_token()
         await c.transport.request("GET", "/payments")
 
-    assert expiry == datetime(2026, 12, 1, tzinfo=UTC)
+    assert expiry == datetime(2099, 12, 1, tzinfo=UTC)
     assert persisted == [(NEW_TOKEN, expiry)]
     (call,) = calls(mocked, "GET", "/payments")
     assert call.kwargs["headers"]["X-Api-Key"] == NEW_TOKEN
