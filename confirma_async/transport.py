@@ -53,6 +53,7 @@ class _Call:
     __slots__ = (
         "attempts",
         "body",
+        "failed_first",
         "generation",
         "idempotent",
         "method",
@@ -80,6 +81,7 @@ class _Call:
         self.attempts = 0
         self.generation = 0
         self.token: str | None = None
+        self.failed_first: _RetryableFailure | None = None
 
 
 def _wait_generator(base: float, cap: float) -> Generator[float, Any, None]:
@@ -122,13 +124,14 @@ class Transport:
         self._debug_gate = logger if hasattr(type(logger), "isEnabledFor") else None
         self._urls: dict[str, URL] = {}
         self._static_headers = {"Accept": "application/json", "User-Agent": config.user_agent}
-        self._send_with_retries = backoff.on_exception(
+        self._headers_for: dict[tuple[str, str, bool], dict[str, str]] = {}
+        self._retry = backoff.on_exception(
             lambda: _wait_generator(config.backoff_base, config.backoff_cap),
             _RetryableFailure,
             max_tries=config.max_retries + 1,
             jitter=None,
             on_backoff=self._log_backoff,
-        )(self._attempt)
+        )(self._retry_attempt)
 
     def _url(self, path: str) -> URL:
         url = self._urls.get(path)
@@ -176,22 +179,40 @@ class Transport:
             raise failure.error from failure.error.__cause__
 
     async def _send(self, call: _Call) -> Any:
+        """Send with retries: the first attempt directly, the rest under ``backoff``.
+
+        Perf: almost every request succeeds at once, and entering ``backoff``'s retry loop costs
+        about as much as a quarter of aiohttp's own work per request. So only a first attempt that
+        fails with a retryable failure enters the loop, which starts by replaying that failure
+        (no request) so the policy is exactly ``backoff``'s: same tries, waits, Retry-After and
+        ``on_backoff`` logging as if the loop had made the first attempt itself.
+        """
         try:
-            return await self._send_with_retries(call)
+            try:
+                return await self._attempt(call)
+            except _RetryableFailure as failure:
+                if self._config.max_retries == 0:
+                    raise
+                call.failed_first = failure
+            return await self._retry(call)
         except _RetryableFailure as failure:
             raise failure.error from failure.error.__cause__
+
+    async def _retry_attempt(self, call: _Call) -> Any:
+        """One try inside the retry loop; the loop's first try replays the first failure."""
+        failed, call.failed_first = call.failed_first, None
+        if failed is not None:
+            raise failed
+        return await self._attempt(call)
 
     async def _attempt(self, call: _Call) -> Any:
         call.attempts += 1
         header, current = self._tokens.auth_header()
         call.generation = self._tokens.generation
-        headers = {
-            **self._static_headers,
-            header: call.token if call.token is not None else current,
-        }
-        if call.body is not None:
-            headers["Content-Type"] = "application/json"
-        started = time.perf_counter()
+        headers = self._headers(header, current if call.token is None else call.token, call.body)
+        gate = self._debug_gate
+        log = gate is None or gate.isEnabledFor(logging.DEBUG)
+        started = time.perf_counter() if log else 0.0
         status: int | None = None
         session = self._session()
         try:
@@ -222,7 +243,8 @@ class Transport:
             )
             raise self._maybe_retry(err, call) from exc
         finally:
-            self._log_attempt(call, status, started)
+            if log:
+                self._log_attempt(call, status, started)
         if resp.status < 300:
             if resp.status == 204:
                 return None
@@ -257,10 +279,20 @@ class Transport:
     def _maybe_retry(error: ConfirmaError, call: _Call) -> Exception:
         return _RetryableFailure(error) if call.idempotent else error
 
+    def _headers(self, header: str, token: str, body: bytes | None) -> dict[str, str]:
+        """The request headers, built once per token (aiohttp copies them, never changes them)."""
+        key = (header, token, body is not None)
+        headers = self._headers_for.get(key)
+        if headers is None:
+            if len(self._headers_for) > 8:  # old tokens: forget them
+                self._headers_for.clear()
+            headers = {**self._static_headers, header: token}
+            if body is not None:
+                headers["Content-Type"] = "application/json"
+            self._headers_for[key] = headers
+        return headers
+
     def _log_attempt(self, call: _Call, status: int | None, started: float) -> None:
-        gate = self._debug_gate
-        if gate is not None and not gate.isEnabledFor(logging.DEBUG):
-            return
         self._log.debug(
             "confirma_request",
             method=call.method,

@@ -27,7 +27,7 @@ from confirma_async import (
     InvoiceAction,
     NotFoundError,
 )
-from confirma_async._batch_jobs import Run
+from confirma_async._batch_window import SlidingWindow
 from confirma_async.testing import FaultRule, Sandbox, SandboxConfig, sample_invoice
 
 CREATED, EXISTS, FAILED = BatchStatus.CREATED, BatchStatus.ALREADY_EXISTS, BatchStatus.FAILED
@@ -79,7 +79,7 @@ def invoices(count: int) -> list[dict[str, Any]]:
 
 
 def batch_tasks() -> list[asyncio.Task[Any]]:
-    qualname = Run.guard.__qualname__  # the coroutine each item's task runs
+    qualname = SlidingWindow._work.__qualname__  # the coroutine each worker task runs
     return [t for t in asyncio.all_tasks() if t.get_coro().__qualname__ == qualname]
 
 

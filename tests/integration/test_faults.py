@@ -86,6 +86,24 @@ async def test_retry_after_is_honoured(confirma_sandbox: Sandbox) -> None:
     assert retry["status"] == 429
 
 
+async def test_each_retry_is_logged_once_after_the_attempt_that_failed(
+    confirma_sandbox: Sandbox,
+) -> None:
+    confirma_sandbox.faults.fail_next(2, "GET", "/payments", status=503)
+    log = Recorder()
+    async with ConfirmaClient(
+        api_key=confirma_sandbox.client_token,
+        base_url=confirma_sandbox.base_url,
+        config=FAST,
+        logger=log,
+    ) as client:
+        assert await client.payments.payments_window(TODAY, TODAY) == []
+    retries = [fields for event, fields in log.events if event == "confirma_retry"]
+    attempts = [fields for event, fields in log.events if event == "confirma_request"]
+    assert [(r["attempt"], r["status"]) for r in retries] == [(1, 503), (2, 503)]
+    assert [(a["attempt"], a["status"]) for a in attempts] == [(1, 503), (2, 503), (3, 200)]
+
+
 async def test_429_on_post_is_resent_because_nothing_was_applied(
     confirma_client: ConfirmaClient, confirma_sandbox: Sandbox
 ) -> None:

@@ -90,13 +90,15 @@ async def test_intake_waits_for_the_consumer(
         for _ in range(100):  # every request could finish many times over meanwhile
             await asyncio.sleep(0)
         assert first.ok
-        # 8 ran, then 8 more once the first finished; then intake stopped: a full window (16)
-        # minus the one result we took, and that slot is refilled only when we ask again.
+        # 8 ran, then 8 more once the first finished; then intake stopped: a full window (16),
+        # the one result we hold included; its slot is refilled only when we ask again.
         assert batch.stats.pulled == source.produced == 16
         assert batch.stats.buffered == 15  # finished and waiting for us, nothing more
         assert batch.stats.in_flight == 0
         await results.__anext__()
-        assert batch.stats.pulled == source.produced == 17
+        for _ in range(100):
+            await asyncio.sleep(0)
+        assert batch.stats.pulled == source.produced == 17  # one slot freed, one item taken
 
 
 def test_rate_limiter_spaces_acquisitions() -> None:
