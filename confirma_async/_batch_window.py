@@ -1,7 +1,9 @@
 """The sliding window behind the batch submitter: bounded work, lazy intake, per-item results.
 
-``concurrency`` workers each loop: take the next input item, process it, put the result in the
-buffer the consumer reads, repeat. So at most ``concurrency`` items run at once. A worker takes a
+Up to ``concurrency`` workers each loop: take the next input item, process it, put the result in
+the buffer the consumer reads, repeat. So at most ``concurrency`` items run at once. (Workers are
+started one per item pulled until there are ``concurrency`` of them, so a short input with a large
+``concurrency`` starts only as many as it needs.) A worker takes a
 new item only while fewer than ``2 * concurrency`` items are taken from the input and not yet
 handed back (running, finished and waiting for the consumer, or the one result the consumer is
 holding until it asks for the next); once the consumer stops asking, intake stops too, and memory
@@ -99,14 +101,14 @@ class SlidingWindow(Generic[T, R]):
         self._sync_next: Callable[[], T] | None = None
         self._async_next: Callable[[], Awaitable[T]] | None = None
         self._pull_lock = asyncio.Lock()
+        self._workers: list[asyncio.Task[None]] = []
         self._live_workers = 0
 
     async def run(self, items: Iterable[T] | AsyncIterable[T]) -> AsyncGenerator[R, None]:
         """Yield one result per input item (completion order, or input order if ``ordered``)."""
         self._bind_source(items)
         loop = asyncio.get_running_loop()
-        workers = [loop.create_task(self._work()) for _ in range(self._concurrency)]
-        self._live_workers = len(workers)
+        self._spawn_worker(loop)
         stats = self._stats
         try:
             while True:
@@ -127,7 +129,7 @@ class SlidingWindow(Generic[T, R]):
                 self._consumer_wake = loop.create_future()
                 await self._consumer_wake
         finally:
-            await _stop(workers)
+            await _stop(self._workers)
         if self._source_error is not None:
             raise self._source_error
 
@@ -171,6 +173,8 @@ class SlidingWindow(Generic[T, R]):
                 index = self._next_index
                 self._next_index += 1
                 self._count_pulled()
+                if len(self._workers) < self._concurrency:
+                    self._spawn_worker(loop)  # the input has items: one more worker
                 prepared = self._prepare(index, item)  # type: ignore[arg-type]
                 if asyncio.iscoroutine(prepared):
                     result = await prepared
@@ -189,6 +193,10 @@ class SlidingWindow(Generic[T, R]):
             self._live_workers -= 1
             self._wake_consumer()
             self._wake_workers()
+
+    def _spawn_worker(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._workers.append(loop.create_task(self._work()))
+        self._live_workers += 1
 
     def _pull_sync(self, pull: Callable[[], T]) -> T | object:
         """The next item of a plain iterable, or ``_END`` when it ends or fails."""

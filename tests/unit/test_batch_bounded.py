@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from confirma_async import ConfirmaClient, InvoiceCreated, InvoiceRequest
+from confirma_async._batch_window import SlidingWindow
 from confirma_async._rate import RateLimiter
 
 from .batch_fakes import invoice
@@ -138,3 +139,19 @@ async def test_rate_limit_is_applied_to_every_request(
 
     assert summary.created == 10
     assert next(acquired) == 10
+
+
+async def test_short_input_starts_only_the_workers_it_needs(
+    client: ConfirmaClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    instant_create(client, monkeypatch)
+    worker = SlidingWindow._work.__qualname__
+    peak = 0
+    batch = client.batch(10_000)
+    async with batch.submit_invoices(Source(total=3)) as results:
+        async for _ in results:
+            running = [t for t in asyncio.all_tasks() if t.get_coro().__qualname__ == worker]
+            peak = max(peak, len(running))
+
+    assert batch.stats.handed_back == 3
+    assert 1 <= peak <= 4  # one per item pulled, plus the one that found the input's end
