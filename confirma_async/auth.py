@@ -122,6 +122,11 @@ class TokenManager:
         """The ``(header, value)`` pair to send; only the transport calls this."""
         return _wire.API_KEY_HEADER, self._token.reveal()
 
+    def renewal_due(self) -> bool:
+        """True when the token's known expiry is inside the advisory window (cheap, no await)."""
+        expires_at = self._expires_at
+        return expires_at is not None and expires_at - self._clock() <= self._advisory
+
     async def ensure_fresh(self) -> None:
         """Renew ahead of a known expiry (advisory or mandatory window); no-op otherwise."""
         if self._expires_at is None:

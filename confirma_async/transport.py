@@ -161,11 +161,23 @@ class Transport:
         call = _Call(method, path, self._url(path), params, body, idem)
         if api_key is not None:
             call.token = api_key
-            return await self._send(call)
-        await self._tokens.ensure_fresh()
+        elif self._tokens.renewal_due():
+            await self._tokens.ensure_fresh()
+        # Perf: the first attempt is awaited right here, not through ``_send``: every await layer
+        # is re-entered at each suspension of the request, and this is the hot path.
         try:
-            return await self._send(call)
+            try:
+                return await self._attempt(call)
+            except _RetryableFailure as failure:
+                if self._config.max_retries == 0:
+                    raise
+                call.failed_first = failure
+            return await self._retry(call)
+        except _RetryableFailure as failure:
+            raise failure.error from failure.error.__cause__
         except AuthenticationError:
+            if api_key is not None:
+                raise
             await self._tokens.after_unauthorized(call.generation)
             return await self._send(call)
 
@@ -185,7 +197,8 @@ class Transport:
         about as much as a quarter of aiohttp's own work per request. So only a first attempt that
         fails with a retryable failure enters the loop, which starts by replaying that failure
         (no request) so the policy is exactly ``backoff``'s: same tries, waits, Retry-After and
-        ``on_backoff`` logging as if the loop had made the first attempt itself.
+        ``on_backoff`` logging as if the loop had made the first attempt itself. (``request``
+        inlines this for its first send; this serves the replay after a renewal.)
         """
         try:
             try:
