@@ -11,6 +11,7 @@ import asyncio
 import os
 import sys
 
+_CANNED_SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_canned_server.py")
 ALL_CPUS = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
 
 
@@ -47,7 +48,23 @@ async def start_sandbox(
     assert proc.stdout is not None
     base_url = (await proc.stdout.readline()).decode().split()[-1]
     token = (await proc.stdout.readline()).decode().split()[-1]
-    if len(ALL_CPUS) > 1:
-        os.sched_setaffinity(proc.pid, {ALL_CPUS[0]})
-        os.sched_setaffinity(0, set(ALL_CPUS[1:]))
+    _pin_apart(proc.pid)
     return proc, base_url, token
+
+
+async def start_canned_server() -> tuple[asyncio.subprocess.Process, str]:
+    """Start ``_canned_server.py`` pinned like the sandbox; return the process and a base URL."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, _CANNED_SERVER, stdout=asyncio.subprocess.PIPE
+    )
+    assert proc.stdout is not None
+    port = int((await proc.stdout.readline()).decode())
+    _pin_apart(proc.pid)
+    return proc, f"http://127.0.0.1:{port}/api/v1/partner"
+
+
+def _pin_apart(server_pid: int) -> None:
+    """The server on the first CPU, this process on the others (when there is more than one)."""
+    if len(ALL_CPUS) > 1:
+        os.sched_setaffinity(server_pid, {ALL_CPUS[0]})
+        os.sched_setaffinity(0, set(ALL_CPUS[1:]))

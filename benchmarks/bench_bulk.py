@@ -19,6 +19,10 @@ Setup (fair by construction):
   alternating which side goes first; the median rates and the median of the per-pair ratios are
   reported, with the client's CPU time per request (``time.process_time``).
 
+- Client-bound point: both sides at concurrency 64 against ``_canned_server.py``, which answers
+  every request at once with the same 201 and does nothing else, so each side's own CPU decides
+  its rate. No goal: it shows what the client costs per request beyond a bare loop.
+
 Run: ``.venv/bin/python benchmarks/bench_bulk.py`` (``--quick`` for a smoke run; ``--json PATH``
 also writes the figures as JSON).
 Goals: submitter >= 0.90x the bare loop at concurrency 64; >= 30x sequential at 20 ms latency.
@@ -38,7 +42,7 @@ from datetime import date, timedelta
 
 import aiohttp
 from _results import figure, write
-from _sandbox_proc import start_sandbox
+from _sandbox_proc import start_canned_server, start_sandbox
 
 from confirma_async import ClientConfig, ConfirmaClient, InvoiceRequest
 from confirma_async._json import dumps
@@ -168,6 +172,16 @@ async def measure_point(
     return point
 
 
+async def measure_canned(scale: float, repeat: int) -> Point:
+    """Both sides against a server that answers at once with a canned 201: client CPU decides."""
+    proc, base_url = await start_canned_server()
+    try:
+        return await measure_point(base_url, "canned", 64, max(200, int(4_000 * scale)), repeat)
+    finally:
+        proc.terminate()
+        await proc.wait()
+
+
 def counts(latency_ms: int, concurrency: int, scale: float) -> int:
     if latency_ms == 0:
         base = 1_000 if concurrency == 1 else 3_000
@@ -219,6 +233,13 @@ async def main() -> int:
                 f"{point.med(point.bare_cpu):>9.0f} {point.med(point.our_cpu):>9.0f}",
                 flush=True,
             )
+    canned = await measure_canned(scale, repeat)
+    print(
+        f"client-bound (canned-answer server, c=64): bare {canned.med(canned.bare):.0f}/s "
+        f"({canned.med(canned.bare_cpu):.0f} us CPU per request), submitter "
+        f"{canned.med(canned.ours):.0f}/s ({canned.med(canned.our_cpu):.0f} us), "
+        f"{canned.med(canned.ratios):.2f}x"
+    )
     ratio_64 = results[(20, 64)] / seq_rate
     print(f"sequential client.invoices.create at 20 ms: {seq_rate:.1f}/s")
     print(f"submitter at concurrency 64, 20 ms: {ratio_64:.1f}x sequential (goal >= 30x)")
@@ -239,6 +260,13 @@ async def main() -> int:
         )
         figures.append(
             figure(f"client CPU per invoice, submitter, {label}", point.med(point.our_cpu), "us")
+        )
+    figures.append(
+        figure("submitter / bare loop, c=64, canned-answer server", canned.med(canned.ratios), "x")
+    )
+    for side, cpu in (("bare", canned.bare_cpu), ("submitter", canned.our_cpu)):
+        figures.append(
+            figure(f"client CPU per invoice, {side}, c=64, canned server", canned.med(cpu), "us")
         )
     figures.append(figure("sequential client.invoices.create, 20 ms", seq_rate, "invoices/s"))
     figures.append(
