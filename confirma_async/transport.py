@@ -169,12 +169,7 @@ class Transport:
             try:
                 return await self._attempt(call)
             except _RetryableFailure as failure:
-                if self._config.max_retries == 0:
-                    raise
-                call.failed_first = failure
-            return await self._retry(call)
-        except _RetryableFailure as failure:
-            raise failure.error from failure.error.__cause__
+                return await self._retry_after(call, failure)
         except AuthenticationError:
             if api_key is not None:
                 raise
@@ -191,25 +186,28 @@ class Transport:
             raise failure.error from failure.error.__cause__
 
     async def _send(self, call: _Call) -> Any:
-        """Send with retries: the first attempt directly, the rest under ``backoff``.
+        """Send with retries (``request`` inlines this for its first send)."""
+        try:
+            return await self._attempt(call)
+        except _RetryableFailure as failure:
+            return await self._retry_after(call, failure)
+
+    async def _retry_after(self, call: _Call, failure: _RetryableFailure) -> Any:
+        """Retry under ``backoff`` after a first attempt failed with ``failure``.
 
         Perf: almost every request succeeds at once, and entering ``backoff``'s retry loop costs
-        about as much as a quarter of aiohttp's own work per request. So only a first attempt that
-        fails with a retryable failure enters the loop, which starts by replaying that failure
+        about as much as a quarter of aiohttp's own work per request. So the first attempt is made
+        outside it, and only its failure enters the loop, which starts by replaying that failure
         (no request) so the policy is exactly ``backoff``'s: same tries, waits, Retry-After and
-        ``on_backoff`` logging as if the loop had made the first attempt itself. (``request``
-        inlines this for its first send; this serves the replay after a renewal.)
+        ``on_backoff`` logging as if the loop had made the first attempt itself.
         """
         try:
-            try:
-                return await self._attempt(call)
-            except _RetryableFailure as failure:
-                if self._config.max_retries == 0:
-                    raise
-                call.failed_first = failure
+            if self._config.max_retries == 0:
+                raise failure
+            call.failed_first = failure
             return await self._retry(call)
-        except _RetryableFailure as failure:
-            raise failure.error from failure.error.__cause__
+        except _RetryableFailure as final:
+            raise final.error from final.error.__cause__
 
     async def _retry_attempt(self, call: _Call) -> Any:
         """One try inside the retry loop; the loop's first try replays the first failure."""

@@ -31,6 +31,16 @@ class Recorder:
     debug = info = warning = error = _log
 
 
+async def list_payments_logged(sandbox: Sandbox) -> Recorder:
+    """List today's payments with a client that records its log events; return the record."""
+    log = Recorder()
+    async with ConfirmaClient(
+        api_key=sandbox.client_token, base_url=sandbox.base_url, config=FAST, logger=log
+    ) as client:
+        assert await client.payments.payments_window(TODAY, TODAY) == []
+    return log
+
+
 @pytest.mark.parametrize("status", [500, 502, 503])
 async def test_get_is_retried_after_5xx(
     confirma_client: ConfirmaClient, confirma_sandbox: Sandbox, status: int
@@ -71,14 +81,7 @@ async def test_get_is_retried_after_a_timeout(confirma_sandbox: Sandbox) -> None
 
 async def test_retry_after_is_honoured(confirma_sandbox: Sandbox) -> None:
     confirma_sandbox.faults.rate_limit_next(1, "GET", "/payments", retry_after=5)
-    log = Recorder()
-    async with ConfirmaClient(
-        api_key=confirma_sandbox.client_token,
-        base_url=confirma_sandbox.base_url,
-        config=FAST,
-        logger=log,
-    ) as client:
-        assert await client.payments.payments_window(TODAY, TODAY) == []
+    log = await list_payments_logged(confirma_sandbox)
     (retry,) = [fields for event, fields in log.events if event == "confirma_retry"]
     # The wait is the server's Retry-After (capped by retry_after_cap=1 ms), not the
     # exponential backoff (at most 0.2 ms with this config).
@@ -90,14 +93,7 @@ async def test_each_retry_is_logged_once_after_the_attempt_that_failed(
     confirma_sandbox: Sandbox,
 ) -> None:
     confirma_sandbox.faults.fail_next(2, "GET", "/payments", status=503)
-    log = Recorder()
-    async with ConfirmaClient(
-        api_key=confirma_sandbox.client_token,
-        base_url=confirma_sandbox.base_url,
-        config=FAST,
-        logger=log,
-    ) as client:
-        assert await client.payments.payments_window(TODAY, TODAY) == []
+    log = await list_payments_logged(confirma_sandbox)
     retries = [fields for event, fields in log.events if event == "confirma_retry"]
     attempts = [fields for event, fields in log.events if event == "confirma_request"]
     assert [(r["attempt"], r["status"]) for r in retries] == [(1, 503), (2, 503)]

@@ -88,6 +88,21 @@ async def test_request_is_replayed_once_with_the_new_token(
     assert server.seen_tokens == [TOKEN, NEW_TOKEN]
 
 
+async def test_401_on_a_retry_also_renews_and_replays(
+    mocked: aioresponses, client: ConfirmaClient
+) -> None:
+    mocked.get(url("/payments"), status=503)
+    mocked.get(url("/payments"), status=401)
+    mocked.get(url("/payments"), payload=[])
+    mocked.get(url("/renew"), payload={"Message": NEW_TOKEN})
+
+    assert await client.transport.request("GET", "/payments") == []
+
+    sent = [c.kwargs["headers"]["X-Api-Key"] for c in calls(mocked, "GET", "/payments")]
+    assert sent == [TOKEN, TOKEN, NEW_TOKEN]
+    assert len(calls(mocked, "GET", "/renew")) == 1
+
+
 async def test_401_after_renewal_is_not_renewed_again(
     mocked: aioresponses, client: ConfirmaClient
 ) -> None:
