@@ -12,13 +12,15 @@ Setup (fair by construction):
   starts (serialising them is part of the client's cost).
 - Bare loop: ``concurrency`` workers sharing one ``aiohttp.ClientSession`` (same pool limit as the
   client), each POSTing the next body and reading the response; nothing else.
-- Each (latency, concurrency) point gets a fresh sandbox (so its stored state stays small), run
-  with its garbage collector off (a full collection over tens of thousands of stored invoices
-  pauses it for tens of ms at random, hitting whichever side is running), a discarded warm-up,
-  then ``--repeat`` paired runs (``2 * repeat - 1`` at concurrency 64, where the goal is),
-  alternating which side goes first; the median rates and the median of the per-pair ratios are
-  reported, with the client's CPU time per request (``time.process_time``).
-
+- Each (latency, concurrency) point gets a fresh sandbox, run with its garbage collector off (a
+  full collection over tens of thousands of stored invoices pauses it for tens of ms at random,
+  hitting whichever side is running). Both sides open their client once per point (a user's
+  upload keeps its client too) and warm up; then many short runs (a tenth to a quarter of a
+  second each: ``CHUNK`` invoices), bare and submitter alternately, ``--pairs`` pairs (three
+  times as many at concurrency 64, where the goals are), alternating which side goes first. Short
+  interleaved runs share the machine's noise alike; with one long run per side, a noisy
+  neighbour's burst decides the ratio. Reported: median rates, the median of the per-pair
+  ratios, and the client's CPU time per request (``time.process_time``).
 - Client-bound point: both sides at concurrency 64 against ``_canned_server.py``, which answers
   every request at once with the same 201 and does nothing else, so each side's own CPU decides
   its rate. No goal: it shows what the client costs per request beyond a bare loop.
@@ -75,16 +77,34 @@ async def set_latency(admin: str, latency_ms: int) -> None:
                 assert resp.status == 201, await resp.text()
 
 
-async def bare_loop(base_url: str, token: str, bodies: list[bytes], concurrency: int) -> float:
-    url = base_url + "/invoice"
-    headers = {
-        "X-Api-Key": token,
-        "Accept": "application/json",
-        "Content-Type": "application/json",
-    }
-    connector = aiohttp.TCPConnector(limit=POOL_LIMIT)
-    async with aiohttp.ClientSession(connector=connector) as session:
+class Sides:
+    """The two clients of one point, each open for all of its runs (warm connections on both).
+
+    Bare side: one ``aiohttp.ClientSession`` (same pool limit as the client) and ``concurrency``
+    workers, each POSTing the next pre-serialised body and reading the response; nothing else.
+    Our side: one ``ConfirmaClient`` and a ``client.batch(concurrency)`` per run.
+    """
+
+    def __init__(self, base_url: str, token: str, concurrency: int) -> None:
+        self.url = base_url + "/invoice"
+        self.headers = {
+            "X-Api-Key": token,
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+        }
+        self.concurrency = concurrency
+        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=POOL_LIMIT))
+        config = ClientConfig(pool_limit=POOL_LIMIT)
+        self.client = ConfirmaClient(api_key=token, base_url=base_url, config=config)
+
+    async def close(self) -> None:
+        await self.session.close()
+        await self.client.aclose()
+
+    async def bare(self, bodies: list[bytes]) -> float:
+        """Send ``bodies``; return the seconds it took."""
         pending = iter(bodies)
+        session, url, headers = self.session, self.url, self.headers
 
         async def worker() -> None:
             for body in pending:
@@ -94,24 +114,20 @@ async def bare_loop(base_url: str, token: str, bodies: list[bytes], concurrency:
                         raise RuntimeError(f"bare loop got {resp.status}")
 
         started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return len(bodies) / (time.perf_counter() - started)
+        await asyncio.gather(*(worker() for _ in range(self.concurrency)))
+        return time.perf_counter() - started
 
-
-async def submitter(
-    base_url: str, token: str, invoices: list[InvoiceRequest], concurrency: int
-) -> float:
-    config = ClientConfig(pool_limit=POOL_LIMIT)
-    async with ConfirmaClient(api_key=token, base_url=base_url, config=config) as client:
-        batch = client.batch(concurrency)
+    async def ours(self, invoices: list[InvoiceRequest]) -> float:
+        """Submit ``invoices`` through a fresh batch; return the seconds it took."""
+        batch = self.client.batch(self.concurrency)
         started = time.perf_counter()
         summary = await batch.run(batch.submit_invoices(invoices))
         elapsed = time.perf_counter() - started
-    if summary.created != len(invoices):
-        raise RuntimeError(f"submitter: {summary}")
-    if batch.stats.max_in_flight > concurrency:  # same concurrency as the bare loop, never more
-        raise RuntimeError(f"submitter exceeded its concurrency: {batch.stats}")
-    return len(invoices) / elapsed
+        if summary.created != len(invoices):
+            raise RuntimeError(f"submitter: {summary}")
+        if batch.stats.max_in_flight > self.concurrency:  # never more than the bare loop
+            raise RuntimeError(f"submitter exceeded its concurrency: {batch.stats}")
+        return elapsed
 
 
 async def sequential(base_url: str, token: str, invoices: list[InvoiceRequest]) -> float:
@@ -137,71 +153,80 @@ class Point:
         return statistics.median(values)
 
 
-async def cpu_timed(run: Awaitable[float], count: int) -> tuple[float, float]:
-    started = time.process_time()
-    rate = await run
-    return rate, (time.process_time() - started) / count * 1e6
-
-
 async def measure_point(
-    base_url: str, token: str, concurrency: int, count: int, repeat: int
+    base_url: str, token: str, concurrency: int, chunk: int, pairs: int
 ) -> Point:
+    """``pairs`` paired runs of ``chunk`` invoices each, alternating which side goes first."""
     point = Point()
-    # Warm-up (discarded): connections, caches, the sandbox's first requests.
-    warm = make_invoices(min(count, 200))
-    await bare_loop(base_url, token, [dumps(to_wire(i)) for i in warm], concurrency)
-    await submitter(base_url, token, make_invoices(min(count, 200)), concurrency)
-    for rep in range(repeat):
-        bodies = [dumps(to_wire(invoice)) for invoice in make_invoices(count)]
-        invoices = make_invoices(count)
-        gc.collect()
-        runs = [
-            ("bare", bare_loop(base_url, token, bodies, concurrency)),
-            ("ours", submitter(base_url, token, invoices, concurrency)),
-        ]
-        if rep % 2:  # alternate who goes first, so drift hits both alike
-            runs.reverse()
-        rates = {}
-        for name, run in runs:
-            rate, cpu = await cpu_timed(run, count)
-            rates[name] = rate
-            (point.bare_cpu if name == "bare" else point.our_cpu).append(cpu)
-        point.bare.append(rates["bare"])
-        point.ours.append(rates["ours"])
-        point.ratios.append(rates["ours"] / rates["bare"])
+    sides = Sides(base_url, token, concurrency)
+    try:
+        # Warm-up (discarded): connections, caches, the sandbox's first requests.
+        await sides.bare([dumps(to_wire(i)) for i in make_invoices(chunk)])
+        await sides.ours(make_invoices(chunk))
+        for rep in range(pairs):
+            bodies = [dumps(to_wire(invoice)) for invoice in make_invoices(chunk)]
+            invoices = make_invoices(chunk)
+            gc.collect()
+            runs: list[tuple[str, Awaitable[float]]] = [
+                ("bare", sides.bare(bodies)),
+                ("ours", sides.ours(invoices)),
+            ]
+            if rep % 2:  # alternate who goes first, so drift hits both alike
+                runs.reverse()
+            rates = {}
+            for name, run in runs:
+                cpu_started = time.process_time()
+                rates[name] = chunk / await run
+                cpu = (time.process_time() - cpu_started) / chunk * 1e6
+                (point.bare_cpu if name == "bare" else point.our_cpu).append(cpu)
+            point.bare.append(rates["bare"])
+            point.ours.append(rates["ours"])
+            point.ratios.append(rates["ours"] / rates["bare"])
+    finally:
+        await sides.close()
     return point
 
 
-async def measure_canned(scale: float, repeat: int) -> Point:
+async def measure_canned(pairs: int) -> Point:
     """Both sides against a server that answers at once with a canned 201: client CPU decides."""
     proc, base_url = await start_canned_server()
     try:
-        return await measure_point(base_url, "canned", 64, max(200, int(4_000 * scale)), repeat)
+        return await measure_point(base_url, "canned", 64, CANNED_CHUNK, pairs)
     finally:
         proc.terminate()
         await proc.wait()
 
 
-def counts(latency_ms: int, concurrency: int, scale: float) -> int:
-    if latency_ms == 0:
-        base = 1_000 if concurrency == 1 else 3_000
-    else:  # about a second per run at the expected rate
-        base = {1: 50, 8: 400, 32: 1_500, 64: 2_500}[concurrency]
-    return max(20, int(base * scale))
+# Invoices per run: a tenth to a quarter of a second of work at the expected rate, so that many
+# short runs, alternating between the sides, share the machine's noise alike.
+CHUNK = {
+    (0, 1): 300,
+    (0, 8): 600,
+    (0, 32): 600,
+    (0, 64): 600,
+    (20, 1): 10,
+    (20, 8): 80,
+    (20, 32): 300,
+    (20, 64): 600,
+}
+CANNED_CHUNK = 1_000
 
 
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5, help="paired runs per point (median)")
-    parser.add_argument("--quick", action="store_true", help="a fifth of the requests, 2 runs")
+    parser.add_argument(
+        "--pairs", type=int, default=9, help="paired runs per point (3x as many at concurrency 64)"
+    )
+    parser.add_argument("--quick", action="store_true", help="3 pairs a point (7 at c=64)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
     args = parser.parse_args()
-    scale, repeat = (0.2, 2) if args.quick else (1.0, args.repeat)
+    pairs = 3 if args.quick else args.pairs
+    goal_pairs = 7 if args.quick else 3 * pairs  # concurrency 64, where the goals are
 
     print(
-        "Each point: a fresh sandbox process, warm-up, then paired runs (bare loop and\n"
-        f"submitter alternately) x{repeat} (x{2 * repeat - 1} at concurrency 64); medians.\n"
-        "The sandbox runs with its garbage collector off (see benchmarks/README.md).\n"
+        "Each point: a fresh sandbox process, both clients opened once, a warm-up, then n-invoice\n"
+        f"runs, bare loop and submitter alternately, x{pairs} pairs (x{goal_pairs} at concurrency\n"
+        "64); medians. The sandbox runs with its garbage collector off (benchmarks/README.md).\n"
         "cpu = client CPU per request (us)."
     )
     print(
@@ -213,14 +238,14 @@ async def main() -> int:
     seq_rate = 0.0
     for latency_ms in (0, 20):
         for concurrency in CONCURRENCIES:
-            n = counts(latency_ms, concurrency, scale)
+            n = CHUNK[(latency_ms, concurrency)]
             proc, base_url, token = await start_sandbox(collect_garbage=False)
             try:
                 await set_latency(base_url.split("/api/")[0] + "/_sandbox", latency_ms)
-                pairs = 2 * repeat - 1 if concurrency == 64 else repeat  # the goal's points
-                point = await measure_point(base_url, token, concurrency, n, pairs)
+                runs = goal_pairs if concurrency == 64 else pairs
+                point = await measure_point(base_url, token, concurrency, n, runs)
                 if latency_ms == 20 and concurrency == 1:
-                    sample = make_invoices(max(20, int(50 * scale)))
+                    sample = make_invoices(20 if args.quick else 50)
                     seq_rate = await sequential(base_url, token, sample)
             finally:
                 proc.terminate()
@@ -233,7 +258,7 @@ async def main() -> int:
                 f"{point.med(point.bare_cpu):>9.0f} {point.med(point.our_cpu):>9.0f}",
                 flush=True,
             )
-    canned = await measure_canned(scale, repeat)
+    canned = await measure_canned(goal_pairs)
     print(
         f"client-bound (canned-answer server, c=64): bare {canned.med(canned.bare):.0f}/s "
         f"({canned.med(canned.bare_cpu):.0f} us CPU per request), submitter "
