@@ -1,16 +1,17 @@
 """The sliding window behind the batch submitter: bounded work, lazy intake, per-item results.
 
 Up to ``concurrency`` workers each loop: take the next input item, process it, put the result in
-the buffer the consumer reads, repeat. So at most ``concurrency`` items run at once. (Workers are
+the buffer the consumer reads, repeat. So at most ``concurrency`` items run at once. Workers are
 started one per item pulled until there are ``concurrency`` of them, so a short input with a large
-``concurrency`` starts only as many as it needs.) A worker takes a
-new item only while fewer than ``2 * concurrency`` items are taken from the input and not yet
-handed back (running, finished and waiting for the consumer, or the one result the consumer is
-holding until it asks for the next); once the consumer stops asking, intake stops too, and memory
-stays O(``concurrency``) whatever the length of the input (an endless generator included). The
-extra ``concurrency`` of room lets new requests start while finished results wait for a consumer
-that is busy for a moment, so the requests in flight do not drop below ``concurrency`` just
-because results were not taken yet. In ordered mode results leave in input order only.
+``concurrency`` starts only as many as it needs.
+
+A worker takes a new item only while fewer than ``2 * concurrency`` items are taken from the input
+and not yet done with (running, finished and waiting for the consumer, or the one result the
+consumer holds until it asks for the next); once the consumer stops asking, intake stops too, and
+memory stays O(``concurrency``) whatever the length of the input (an endless generator included).
+The extra ``concurrency`` of room lets new requests start while finished results wait for a
+consumer that is busy for a moment, so the requests in flight do not drop below ``concurrency``
+just because results were not taken yet. In ordered mode results leave in input order only.
 
 Why workers and not a task per item: a worker frees one item's request objects and allocates the
 next one's in the same step. Starting a fresh task per item after each hand-back instead frees and

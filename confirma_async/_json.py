@@ -52,12 +52,18 @@ def dumps(data: Any) -> bytes:
     try:
         return orjson.dumps(data, default=_encode_other)
     except orjson.JSONEncodeError as exc:
-        if "64-bit" in str(exc):  # rare: only then pay for a copy of the whole value
+        error = exc
+    if not isinstance(error.__cause__, TypeError | ValueError):
+        # One of orjson's own limits, such as an integer beyond 64 bits: write those as fragments
+        # and try again (rare, so the copy of the whole value is paid only then).
+        try:
             return orjson.dumps(_big_ints_as_fragments(data), default=_encode_other)
-        cause = exc.__cause__
-        if isinstance(cause, TypeError | ValueError):
-            raise cause from None
-        raise ValueError(f"cannot write as JSON: {exc}") from None
+        except orjson.JSONEncodeError as again:
+            error = again
+    cause = error.__cause__
+    if isinstance(cause, TypeError | ValueError):
+        raise cause from None  # raised by _encode_other, and it says what
+    raise ValueError(f"cannot write as JSON: {error}") from None
 
 
 def loads(data: bytes | str) -> Any:

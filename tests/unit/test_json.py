@@ -45,3 +45,8 @@ def test_fractions_decode_to_decimal_and_integers_to_int() -> None:
 def test_round_trip_keeps_every_digit() -> None:
     text = b'{"amount":1234567890.123456789,"big":123456789012345678901234567890}'
     assert dumps(loads(text)) == text
+
+
+def test_a_non_string_key_is_refused() -> None:
+    with pytest.raises(ValueError, match="Dict key must be str"):
+        dumps({1: "one"})
