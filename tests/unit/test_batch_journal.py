@@ -11,6 +11,7 @@ import pytest
 from aioresponses import aioresponses
 
 from confirma_async import BatchStatus, ConfirmaClient, Journal, JournalError
+from confirma_async._batch_window import SlidingWindow
 
 from .batch_fakes import FakeCfis, comment, invoice
 
@@ -222,3 +223,35 @@ async def test_cancel_mid_run_leaves_the_journal_consistent_and_resume_finishes(
     assert [got[n].attempts for n in (9, 10)] == [0, 0]
     assert [got[n].status for n in (11, 12)] == [CREATED, CREATED]
     assert cfis.stored == dict.fromkeys(numbers, 1)  # no duplicates
+
+
+async def test_a_journal_that_cannot_be_written_stops_the_stream(
+    client: ConfirmaClient, cfis: FakeCfis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    journal = Journal(tmp_path / "job.jsonl")
+    finished = journal.finished
+    written: list[object] = []
+
+    def finished_then_disk_full(*args: Any, **kwargs: Any) -> None:
+        if len(written) == 5:
+            raise JournalError("disk full")
+        written.append(args[1])
+        finished(*args, **kwargs)
+
+    monkeypatch.setattr(journal, "finished", finished_then_disk_full)
+    seen: list[object] = []
+
+    async def consume() -> None:
+        items = (invoice(n) for n in range(1, 101))
+        async with client.batch(4, journal=journal).submit_invoices(items) as results:
+            async for result in results:
+                seen.append(result.key)
+
+    with pytest.raises(JournalError, match="disk full"):
+        await consume()
+
+    assert set(seen) <= set(written)  # no result was handed back without its journal line
+    assert sum(cfis.posts.values()) < 100  # the stream stopped, it did not run to the end
+    assert not journal.is_open
+    worker = SlidingWindow._work.__qualname__
+    assert not [t for t in asyncio.all_tasks() if t.get_coro().__qualname__ == worker]
