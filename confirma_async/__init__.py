@@ -115,6 +115,7 @@ from .models import (
     SyncStatus,
     TargetIdentifier,
     TokenValidation,
+    WireAliases,
 )
 from .pagination import (
     AsyncPager,
@@ -230,5 +231,6 @@ __all__ = [
     "WatchStats",
     "WindowResult",
     "WindowTruncatedError",
+    "WireAliases",
     "__version__",
 ]

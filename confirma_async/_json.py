@@ -42,22 +42,24 @@ def _big_ints_as_fragments(value: Any) -> Any:
 _I64, _U64 = -(2**63), 2**64 - 1
 
 
-def dumps(data: Any) -> bytes:
+def dumps(data: Any, *, sort_keys: bool = False) -> bytes:
     """Serialise ``data`` to compact UTF-8 JSON, writing ``Decimal`` values exactly.
 
     Integers of any size are written (JSON has no limit; a value the server kept in ``extra`` must
-    survive a round trip). Raises ``ValueError`` for a non-finite number, ``TypeError`` for a
-    value JSON cannot hold.
+    survive a round trip). ``sort_keys`` writes object keys in order (a canonical form, for
+    digests). Raises ``ValueError`` for a non-finite number, ``TypeError`` for a value JSON cannot
+    hold.
     """
+    option = orjson.OPT_SORT_KEYS if sort_keys else 0
     try:
-        return orjson.dumps(data, default=_encode_other)
+        return orjson.dumps(data, default=_encode_other, option=option)
     except orjson.JSONEncodeError as exc:
         error = exc
     if not isinstance(error.__cause__, TypeError | ValueError):
         # One of orjson's own limits, such as an integer beyond 64 bits: write those as fragments
         # and try again (rare, so the copy of the whole value is paid only then).
         try:
-            return orjson.dumps(_big_ints_as_fragments(data), default=_encode_other)
+            return orjson.dumps(_big_ints_as_fragments(data), default=_encode_other, option=option)
         except orjson.JSONEncodeError as again:
             error = again
     cause = error.__cause__

@@ -133,7 +133,7 @@ class Engine(Generic[T]):
             if len(handed) < self.pos:  # computed once per record, however often this is read
                 key = self._key
                 handed.extend(key(item) for item in page.items[len(handed) : self.pos])
-            skip = handed[: self.pos]
+            skip = [k for k in handed[: self.pos] if k is not None]
             through = page.end if through is None else max(through, page.end)
         else:
             next_date = self._next if page is None else page.end + ONE_DAY
@@ -275,7 +275,9 @@ class Engine(Generic[T]):
         out: list[T] = []
         for item in items:
             k = key(item)
-            if k in seen or k in prev:
+            if k is None:  # a record without a key (a guessed field not read): always kept
+                out.append(item)
+            elif k in seen or k in prev:
                 self.stats.duplicates += 1
             elif skip is not None and k in skip:
                 self.stats.skipped += 1

@@ -3,9 +3,13 @@
 Each poll walks the distribution listing from ``max(since, today - lookback)`` to tomorrow (UTC;
 the extra day covers invoices dated ahead of UTC, e.g. in Finnish time) with an
 :class:`~confirma_async.pagination.AsyncPager`, and yields every record whose fingerprint (its
-statuses, case id and timestamps) differs from the one remembered for its invoice number. What was
-yielded is remembered per invoice date, so state stays bounded: days that fall behind the lookback
-horizon are forgotten (they are no longer polled either).
+statuses, case id, timestamps and any fields the client does not know) differs from the one
+remembered for its invoice number. What was yielded is remembered per invoice date, so state
+stays bounded: days that fall behind the lookback horizon are forgotten (no longer polled either).
+
+A record whose invoice number or date the client cannot read (every record field is our guess, A11;
+a wire alias fixes it) is still yielded, once per distinct content: its fingerprint is remembered
+under the day it was first seen, for as long as a record seen that day can still be polled.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any, Protocol
 
 import attrs
 
+from . import _json
 from ._closing import AsyncClosing
 from ._paging import ONE_DAY, PagerStateError, WindowFetch, whole_days
 from .errors import RequestValidationError
@@ -53,22 +58,33 @@ class WatchStats:
     """Window requests made by completed and running polls."""
 
 
-def fingerprint(record: DistributionRecord) -> str:
-    """A short stable digest of what makes a record "changed": statuses, case id, timestamps."""
-    text = "|".join(
-        (
-            str(record.distribution_status),
-            str(record.payment_control_status),
-            str(record.case_id),
-            record.created_at.isoformat(),
-            record.updated_at.isoformat(),
-            "" if record.delivered_at is None else record.delivered_at.isoformat(),
-        )
-    )
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+def _iso(moment: datetime | None) -> str:
+    return "" if moment is None else moment.isoformat()
 
 
-def _invoice_number(record: DistributionRecord) -> int:
+def fingerprint(record: DistributionRecord, *, identity: bool = False) -> str:
+    """A short stable digest of what makes a record "changed".
+
+    Its statuses, case id and timestamps, and the fields the client does not know (``extra``: a
+    status under a name we did not guess still counts). ``identity`` adds the invoice number and
+    date, for records tracked by content alone.
+    """
+    parts = [
+        str(record.distribution_status),
+        str(record.payment_control_status),
+        str(record.case_id),
+        _iso(record.created_at),
+        _iso(record.updated_at),
+        _iso(record.delivered_at),
+    ]
+    if record.extra:
+        parts.append(_json.dumps(record.extra, sort_keys=True).decode())
+    if identity:
+        parts.append(f"{record.invoice_number}@{record.invoice_date}")
+    return hashlib.blake2b("|".join(parts).encode(), digest_size=8).hexdigest()
+
+
+def _invoice_number(record: DistributionRecord) -> int | None:
     return record.invoice_number
 
 
@@ -96,7 +112,9 @@ class DistributionWatcher(AsyncClosing):
         window: timedelta = ONE_DAY,
         prefetch: int = 2,
     ) -> None:
-        seen, saved_since = _decode(checkpoint) if checkpoint is not None else ({}, None)
+        seen, unkeyed, saved_since = (
+            _decode(checkpoint) if checkpoint is not None else ({}, {}, None)
+        )
         since = since if since is not None else saved_since
         if since is None:
             raise RequestValidationError("since", None, "give since= (or a checkpoint)")
@@ -111,6 +129,8 @@ class DistributionWatcher(AsyncClosing):
         self._window = window
         self._prefetch = prefetch
         self._seen: dict[date, dict[int, str]] = seen
+        self._unkeyed: dict[date, set[str]] = unkeyed
+        self._today = self._now().astimezone(UTC).date()
         self._pager: AsyncPager[DistributionRecord] | None = None
         self._claimed = False
         self.stats = WatchStats()
@@ -123,7 +143,7 @@ class DistributionWatcher(AsyncClosing):
         Only days inside the lookback horizon are kept, so its size is bounded by the records
         dated in the last ``lookback`` days.
         """
-        return {
+        data: dict[str, Any] = {
             "version": WATCH_CHECKPOINT_VERSION,
             "kind": _KIND,
             "since": self._since.isoformat(),
@@ -132,6 +152,11 @@ class DistributionWatcher(AsyncClosing):
                 for day, numbers in sorted(self._seen.items())
             },
         }
+        if self._unkeyed:
+            data["seen_by_content"] = {
+                day.isoformat(): sorted(fps) for day, fps in sorted(self._unkeyed.items())
+            }
+        return data
 
     def __aiter__(self) -> AsyncIterator[DistributionRecord]:
         if self._claimed:
@@ -147,10 +172,13 @@ class DistributionWatcher(AsyncClosing):
             await pager.aclose()
 
     def _new_poll(self) -> AsyncPager[DistributionRecord] | None:
-        today = self._now().astimezone(UTC).date()
+        today = self._today = self._now().astimezone(UTC).date()
         start = max(self._since, today - timedelta(days=self._lookback_days))
         for day in [d for d in self._seen if d < start]:
             del self._seen[day]
+        # A record first seen on day X is dated X + 1 at the latest: polled while X >= start - 1.
+        for day in [d for d in self._unkeyed if d < start - ONE_DAY]:
+            del self._unkeyed[day]
         end = today + ONE_DAY
         if start > end:
             return None
@@ -172,11 +200,22 @@ class DistributionWatcher(AsyncClosing):
         self.stats.polls += 1
 
     def _is_news(self, record: DistributionRecord) -> bool:
+        number, invoice_date = record.invoice_number, record.invoice_date
+        if number is None or invoice_date is None:
+            return self._is_new_content(record)
         fp = fingerprint(record)
-        day = self._seen.setdefault(record.invoice_date, {})
-        if day.get(record.invoice_number) == fp:
+        day = self._seen.setdefault(invoice_date, {})
+        if day.get(number) == fp:
             return False
-        day[record.invoice_number] = fp
+        day[number] = fp
+        self.stats.yielded += 1
+        return True
+
+    def _is_new_content(self, record: DistributionRecord) -> bool:
+        fp = fingerprint(record, identity=True)
+        if any(fp in fps for fps in self._unkeyed.values()):
+            return False
+        self._unkeyed.setdefault(self._today, set()).add(fp)
         self.stats.yielded += 1
         return True
 
@@ -231,7 +270,11 @@ def _seconds(field: str, value: timedelta | float) -> float:
     return float(seconds)
 
 
-def _decode(data: Mapping[str, Any]) -> tuple[dict[date, dict[int, str]], date | None]:
+_Seen = dict[date, dict[int, str]]
+_SeenByContent = dict[date, set[str]]
+
+
+def _decode(data: Mapping[str, Any]) -> tuple[_Seen, _SeenByContent, date | None]:
     field = "checkpoint"
     if not isinstance(data, Mapping) or data.get("kind") != _KIND:
         raise RequestValidationError(field, data, "must be a DistributionWatcher checkpoint")
@@ -243,6 +286,10 @@ def _decode(data: Mapping[str, Any]) -> tuple[dict[date, dict[int, str]], date |
             date.fromisoformat(day): {int(n): str(fp) for n, fp in numbers.items()}
             for day, numbers in data["seen"].items()
         }
+        unkeyed = {
+            date.fromisoformat(day): {str(fp) for fp in fps}
+            for day, fps in (data.get("seen_by_content") or {}).items()
+        }
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise RequestValidationError(field, data, f"malformed checkpoint ({exc})") from None
-    return seen, since
+    return seen, unkeyed, since

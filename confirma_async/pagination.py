@@ -71,7 +71,9 @@ class AsyncPager(AsyncClosing, Generic[T]):
 
     Listing methods such as ``client.invoices.distributions(...)`` build it; you rarely construct
     one yourself. ``fetch(start, end)`` fetches one window; ``key(record)`` is the record's
-    identity, used to de-duplicate across window edges and stored (as JSON) in checkpoints;
+    identity, used to de-duplicate across window edges and stored (as JSON) in checkpoints (a
+    record whose key is ``None``, e.g. because a guessed id field was not read, is never
+    de-duplicated, and after a resume in the middle of its window it may come again);
     ``source`` names the listing in errors and checkpoints.
 
     Arguments are checked at once (a bad date or window raises ``RequestValidationError`` before

@@ -88,14 +88,17 @@ def render(details: CaseDetails) -> None:
         for column in ("date", "amount", "reference"):
             payments.add_column(column, justify="right" if column == "amount" else "left")
         for p in case.payments:
-            payments.add_row(p.payment_date.isoformat(), str(p.amount), p.reference or "")
+            day = "" if p.payment_date is None else p.payment_date.isoformat()
+            amount = "" if p.amount is None else str(p.amount)
+            payments.add_row(day, amount, p.reference or "")
         console.print(payments)
     if case.events:
         events = Table(title="events", box=box.SIMPLE, title_justify="left")
         for column in ("when", "type", "description"):
             events.add_column(column)
         for e in case.events:
-            events.add_row(
-                e.event_date.isoformat(sep=" ", timespec="minutes"), e.type, e.description or ""
+            when = (
+                "" if e.event_date is None else e.event_date.isoformat(sep=" ", timespec="minutes")
             )
+            events.add_row(when, e.type or "", e.description or "")
         console.print(events)

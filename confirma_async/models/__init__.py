@@ -1,11 +1,33 @@
 """Typed models of the CFIS API: attrs classes, open enums and the one converter.
 
-Encode a request with :func:`to_wire`, decode a response with :func:`from_wire`. Every model keeps
-undocumented wire keys in ``extra``; open enums accept values they do not list.
+Encode a request with :func:`to_wire`, decode a response with :func:`from_wire`.
+
+**Strict where the docs are, lenient where we guessed.** The public CFIS docs show only part of each
+answer (``docs/api-assumptions.md`` tags every wire name DOC, EXAMPLE, INFERRED or OURS), and the
+decoders treat the two kinds differently:
+
+* A response field the docs name (DOC or EXAMPLE) keeps its documented type: a value of another
+  JSON type is a :class:`~confirma_async.ResponseDecodeError` naming its wire path
+  (``settlements[0].settlementAmount``); the few the examples always show are required.
+* A response field we guessed (its name, its presence or its shape; INFERRED or OURS) is marked in
+  its model with the assumption id it rests on (``guessed("A11")``) and is optional: absent, it is
+  ``None`` (or an empty list); present with a value of another type, it is ``None`` and the raw
+  value is kept in ``extra`` under its wire name. Decoding never fails because of a guess.
+* Whatever arrives under a name the model does not know is kept in ``extra``, so nothing the server
+  sends is lost; :class:`WireAliases` tells a client that a field arrives under another name.
+* A 2xx answer to a POST is a success whatever its body: the result models of the POSTs keep the
+  answer in ``raw_body`` and may have every field ``None``.
+* A listing whose record key we guessed wrong does not lose records silently: a distribution
+  window whose ``metaData.totalCount`` exceeds the records the client could read is treated as cut
+  and ends in ``WindowTruncatedError`` rather than looking empty.
+
+Request models are strict the other way: they validate the documented rules when built. Open enums
+accept values they do not list.
 """
 
 from __future__ import annotations
 
+from ._aliases import WireAliases
 from ._convert import converter, from_wire, to_wire
 from ._open_enum import OpenIntEnum, OpenStrEnum
 from ._validate import validate_request
@@ -151,6 +173,7 @@ __all__ = [
     "SyncStatus",
     "TargetIdentifier",
     "TokenValidation",
+    "WireAliases",
     "converter",
     "from_wire",
     "to_wire",

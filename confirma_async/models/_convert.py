@@ -38,7 +38,8 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ..errors import RequestValidationError, ResponseDecodeError
-from ._fields import WIRE_ALIASES, WIRE_OMIT_NONE, WIRE_TYPE, wire_name
+from ._aliases import _ACTIVE, WireAliases, using_aliases
+from ._fields import WIRE_ALIASES, WIRE_OMIT_NONE, WIRE_TYPE, guess_of, is_wire_field, wire_name
 
 __all__ = ["converter", "from_wire", "to_wire"]
 
@@ -178,17 +179,56 @@ def _int_flag(value: bool) -> int:
     return 1 if value else 0
 
 
+class _Bad:
+    """A guessed field's value of another type: the field keeps its default, ``extra`` the value."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _lenient(hint: Any) -> Callable[[Any, Any], Any]:
+    """Structure hook of a guessed field: its type if the value fits, else a :class:`_Bad`."""
+
+    def structure(value: Any, _: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return converter.structure(value, hint)
+        except Exception:
+            return _Bad(value)
+
+    return structure
+
+
+def _default(field: attrs.Attribute[Any]) -> Any:
+    default: Any = field.default
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        return default.factory()
+    return default
+
+
 def _structure_model(cl: type[Any]) -> Callable[[Any, Any], Any]:
+    attrs.resolve_types(cl)
     overrides: dict[str, Any] = {}
     known: set[str] = set()
     aliases: list[tuple[str, str]] = []
+    guessed: list[tuple[attrs.Attribute[Any], str]] = []
     for f in attrs.fields(cl):
-        if f.name == "extra":
-            overrides["extra"] = override(omit=True)
+        if not is_wire_field(f):
+            overrides[f.name] = override(omit=True)
             continue
         name = wire_name(f)
         known.add(name)
-        hook = _structure_bool if f.metadata.get(WIRE_TYPE) == "int_flag" else None
+        hook: Callable[[Any, Any], Any] | None = None
+        if f.metadata.get(WIRE_TYPE) == "int_flag":
+            hook = _structure_bool
+        if guess_of(f) is not None:
+            if f.default is attrs.NOTHING:
+                raise TypeError(f"guessed field {cl.__name__}.{f.name} needs a default")
+            hook = _lenient(f.type)
+            guessed.append((f, name))
         overrides[f.name] = override(rename=name, struct_hook=hook)
         for alias in f.metadata.get(WIRE_ALIASES, ()):
             known.add(alias)
@@ -201,7 +241,7 @@ def _structure_model(cl: type[Any]) -> Callable[[Any, Any], Any]:
         **overrides,
     )
     known_keys = frozenset(known)
-    has_extra = hasattr(cl, "__attrs_attrs__") and "extra" in attrs.fields_dict(cl)
+    has_extra = "extra" in attrs.fields_dict(cl)
 
     def structure(data: Any, _: Any) -> Any:
         if not isinstance(data, Mapping):
@@ -209,9 +249,26 @@ def _structure_model(cl: type[Any]) -> Callable[[Any, Any], Any]:
         for alias, name in aliases:
             if name not in data and alias in data:
                 data = {**data, name: data[alias]}
+        active = _ACTIVE.get()
+        used: set[str] = set()
+        if active is not None:
+            for alias, name in active.pairs(cl):
+                if name not in data and alias in data:
+                    data = {**data, name: data[alias]}
+                    used.add(alias)
         obj = generated(data, cl)
+        extra: dict[str, Any] | None = None
         if has_extra and not data.keys() <= known_keys:
-            object.__setattr__(obj, "extra", {k: v for k, v in data.items() if k not in known_keys})
+            extra = {k: v for k, v in data.items() if k not in known_keys and k not in used}
+        for field, name in guessed:
+            value = getattr(obj, field.name)
+            if type(value) is _Bad:
+                object.__setattr__(obj, field.name, _default(field))
+                if has_extra:
+                    extra = {} if extra is None else extra
+                    extra[name] = value.value
+        if extra:
+            object.__setattr__(obj, "extra", extra)
         return obj
 
     return structure
@@ -220,8 +277,8 @@ def _structure_model(cl: type[Any]) -> Callable[[Any, Any], Any]:
 def _unstructure_model(cl: type[Any]) -> Callable[[Any], dict[str, Any]]:
     overrides: dict[str, Any] = {}
     for f in attrs.fields(cl):
-        if f.name == "extra":
-            overrides["extra"] = override(omit=True)
+        if not is_wire_field(f):
+            overrides[f.name] = override(omit=True)
         elif f.metadata.get(WIRE_TYPE) == "int_flag":
             overrides[f.name] = override(rename=wire_name(f), unstruct_hook=_int_flag)
         else:
@@ -299,15 +356,17 @@ def to_wire(obj: Any) -> dict[str, Any]:
     return result
 
 
-def from_wire(data: Any, cls: type[T]) -> T:
-    """Decode parsed JSON into ``cls``.
+def from_wire(data: Any, cls: type[T], aliases: WireAliases | None = None) -> T:
+    """Decode parsed JSON into ``cls``, reading fields also under ``aliases``.
 
-    Raises :class:`ResponseDecodeError` naming the wire path of the first bad or missing field, or
-    :class:`RequestValidationError` (with the full path) when ``cls`` is a request model whose
-    documented rules the data breaks.
+    Raises :class:`ResponseDecodeError` naming the wire path of the first bad or missing
+    documented field, or :class:`RequestValidationError` (with the full path) when ``cls`` is a
+    request model whose documented rules the data breaks. A guessed field never fails (see the
+    module doc of :mod:`confirma_async.models`).
     """
     try:
-        result: T = converter.structure(data, cls)
+        with using_aliases(aliases):
+            result: T = converter.structure(data, cls)
     except Exception as exc:
         raise _decode_error(exc, data) from exc
     return result

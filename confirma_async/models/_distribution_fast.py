@@ -2,10 +2,11 @@
 
 The generic converter spends most of a record's cost in per-field dispatch and detailed-validation
 bookkeeping. A distribution record is flat, so this module decodes the common, well-formed case
-directly and builds exactly the objects ``from_wire(data, DistributionPage)`` would (same types,
-same open-enum members, same ``extra``). Anything unusual (a missing or mistyped field, a lenient
-conversion such as a numeric string, a malformed date) falls back to the generic converter for the
-whole page, so errors keep their wire paths and messages.
+directly and builds exactly the objects ``from_wire(data, DistributionPage, aliases)`` would (same
+types, same open-enum members, same ``extra``, the same runtime wire aliases). Every record field
+is a guess (A11), so a missing one is ``None`` here as there. Anything unusual (a value of another
+type, a lenient conversion such as a numeric string, a malformed date) falls back to the generic
+converter for the whole page, which decodes it leniently or names the bad documented field.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import attrs
 
 from ..errors import ConfirmaError
+from ._aliases import WireAliases
 from ._convert import from_wire
 from ._fields import wire_name
 from .distribution import (
@@ -32,9 +34,6 @@ __all__ = ["decode_distribution_page"]
 _RECORD_KEYS = frozenset(
     wire_name(f) for f in attrs.fields(DistributionRecord) if f.name != "extra"
 )
-_PAGE_KEYS = frozenset(
-    wire_name(f) for f in attrs.fields(DistributionPage) if f.name != "extra"
-)  # {"metaData", "distributions"}
 _META_KEY = wire_name(attrs.fields(DistributionPage).meta_data)
 _RECORDS_KEY = wire_name(attrs.fields(DistributionPage).distributions)
 
@@ -43,22 +42,45 @@ class _Unusual(Exception):
     """Internal: this page needs the generic converter."""
 
 
-def decode_distribution_page(data: Any) -> DistributionPage:
+def decode_distribution_page(data: Any, aliases: WireAliases | None = None) -> DistributionPage:
     """Decode a distribution listing answer exactly as ``from_wire(data, DistributionPage)``."""
-    if type(data) is dict and data.keys() <= _PAGE_KEYS and _META_KEY in data:
-        rows = data.get(_RECORDS_KEY, [])
+    if type(data) is dict and _META_KEY in data:
+        records_key = _RECORDS_KEY
+        if records_key not in data and aliases is not None:
+            for alias, _ in aliases.pairs(DistributionPage):
+                if alias in data:
+                    records_key = alias
+                    break
+        rows = data.get(records_key, [])
         if type(rows) is list:
+            pairs = aliases.pairs(DistributionRecord) if aliases is not None else ()
             try:
-                records = _records(rows)
-                meta = from_wire(data[_META_KEY], DistributionMeta)
+                records = _records(rows, pairs)
+                meta = from_wire(data[_META_KEY], DistributionMeta, aliases)
             except (_Unusual, ConfirmaError, KeyError, TypeError, ValueError):
                 pass  # the generic converter decides, with its precise error paths
             else:
-                return DistributionPage(meta_data=meta, distributions=records)
-    return from_wire(data, DistributionPage)
+                extra = (
+                    {}
+                    if len(data) <= 1 + (records_key in data)
+                    else {k: v for k, v in data.items() if k != _META_KEY and k != records_key}
+                )
+                return DistributionPage(meta_data=meta, distributions=records, extra=extra)
+    return from_wire(data, DistributionPage, aliases)
 
 
-def _records(rows: list[Any]) -> list[DistributionRecord]:
+def _renamed(row: dict[str, Any], pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """``row`` with every aliased key moved to its field's wire name (a copy when any moves)."""
+    out = row
+    for alias, name in pairs:
+        if alias in out and name not in out:
+            if out is row:
+                out = dict(row)
+            out[name] = out.pop(alias)
+    return out
+
+
+def _records(rows: list[Any], pairs: tuple[tuple[str, str], ...]) -> list[DistributionRecord]:
     dates: dict[str, date] = {}  # a window repeats a handful of invoice dates: share the objects
     methods = DistributionMethod._value2member_map_
     statuses = DistributionStatus._value2member_map_
@@ -69,35 +91,41 @@ def _records(rows: list[Any]) -> list[DistributionRecord]:
     for row in rows:
         if type(row) is not dict:
             raise _Unusual
-        number = row["invoiceNumber"]
-        case_id = row.get("caseId")
-        raw_day = row["invoiceDate"]
+        if pairs:
+            row = _renamed(row, pairs)
+        get = row.get
+        number = get("invoiceNumber")
+        case_id = get("caseId")
+        raw_day = get("invoiceDate")
         if (
-            type(number) is not int
+            (number is not None and type(number) is not int)
             or (case_id is not None and type(case_id) is not int)
-            or type(raw_day) is not str
-            or len(raw_day) != 10
+            or (raw_day is not None and (type(raw_day) is not str or len(raw_day) != 10))
         ):
             raise _Unusual
-        day = dates.get(raw_day)
-        if day is None:
-            day = dates[raw_day] = date.fromisoformat(raw_day)
+        if raw_day is None:
+            day = None
+        else:
+            day = dates.get(raw_day)
+            if day is None:
+                day = dates[raw_day] = date.fromisoformat(raw_day)
         # A miss (an unlisted value, or not a string at all) takes the careful path.
-        raw = row["distributionMethod"]
-        method = methods.get(raw) or _member(DistributionMethod, raw)
-        raw = row["distributionStatus"]
-        status = statuses.get(raw) or _member(DistributionStatus, raw)
-        raw = row["paymentControlStatus"]
-        control = controls.get(raw) or _member(PaymentControlStatus, raw)
-        # fromisoformat raises TypeError for a non-string: the generic converter then reports it.
-        created = parse(row["createdAt"])
-        if created.tzinfo is None:
+        raw = get("distributionMethod")
+        method = None if raw is None else (methods.get(raw) or _member(DistributionMethod, raw))
+        raw = get("distributionStatus")
+        status = None if raw is None else (statuses.get(raw) or _member(DistributionStatus, raw))
+        raw = get("paymentControlStatus")
+        control = None if raw is None else (controls.get(raw) or _member(PaymentControlStatus, raw))
+        # fromisoformat raises TypeError for a non-string: the generic converter then handles it.
+        raw = get("createdAt")
+        created = None if raw is None else parse(raw)
+        if created is not None and created.tzinfo is None:
             created = created.replace(tzinfo=utc)
-        raw = row["updatedAt"]
-        updated = parse(raw)
-        if updated.tzinfo is None:
+        raw = get("updatedAt")
+        updated = None if raw is None else parse(raw)
+        if updated is not None and updated.tzinfo is None:
             updated = updated.replace(tzinfo=utc)
-        raw_delivered = row.get("deliveredAt")
+        raw_delivered = get("deliveredAt")
         if raw_delivered is None:
             delivered = None
         elif raw_delivered == raw:

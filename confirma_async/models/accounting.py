@@ -1,9 +1,10 @@
 """Accounting-sync models (``/accounting/ledger``, ``/accounting/payment``, ``…/invoice``).
 
 Requests follow the documented examples (the ledger POST sends **one** document under ``ledgers``);
-answers to the POSTs and the invoice status list are assumptions A14-A17. ``isVatRow`` is a 0/1
-integer on the wire and a ``bool`` here. Status responses are decoded leniently: only
-``sourceIdentifier`` and ``status`` are required.
+answers to the POSTs (A14, A16) and everything of the invoice status list (A17) are our guesses,
+optional when decoding. ``isVatRow`` is a 0/1 integer on the wire and a ``bool`` here. The ledger
+and payment status answers are in the examples: of them only ``sourceIdentifier`` and ``status``
+are required.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import attrs
 
 from .._wire import ACCOUNTING_INVOICES_KEY
 from . import _validate as v
-from ._fields import extra_field, rules, wire
+from ._fields import extra_field, guessed, raw_body_field, rules, wire
 from ._open_enum import OpenIntEnum, OpenStrEnum
 
 __all__ = [
@@ -126,12 +127,17 @@ class LedgerSubmission:
 
 @attrs.frozen(kw_only=True, slots=True)
 class SubmissionStatus:
-    """Sync state of one submitted item; answer to the accounting POSTs (A14, A16)."""
+    """Sync state of one submitted item; the answer to the ledger POST (A14) and its items (A16).
 
-    source_identifier: str
-    status: SyncStatus
-    description: str | None = None
+    Any 2xx answer is a success: every field may be ``None`` (the body is undocumented) and
+    ``raw_body`` holds the ledger POST's answer exactly as received.
+    """
+
+    source_identifier: str | None = attrs.field(default=None, metadata=guessed("A14"))
+    status: SyncStatus | None = attrs.field(default=None, metadata=guessed("A14"))
+    description: str | None = attrs.field(default=None, metadata=guessed("A14"))
     extra: Mapping[str, Any] = extra_field()
+    raw_body: bytes = raw_body_field()
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -187,10 +193,15 @@ class AccountingPaymentsSubmission:
 
 @attrs.frozen(kw_only=True, slots=True)
 class AccountingPaymentsAccepted:
-    """Answer to ``POST /accounting/payment`` (assumption A16)."""
+    """Answer to ``POST /accounting/payment``: the payments were queued (any 2xx answer).
 
-    payments: list[SubmissionStatus] = attrs.field(factory=list)
+    ``payments`` is the server's per-payment receipt list (A16; empty when the answer has none);
+    ``raw_body`` holds the answer exactly as received.
+    """
+
+    payments: list[SubmissionStatus] = attrs.field(factory=list, metadata=guessed("A16"))
     extra: Mapping[str, Any] = extra_field()
+    raw_body: bytes = raw_body_field()
 
 
 @attrs.frozen(kw_only=True, slots=True)
@@ -218,12 +229,12 @@ class AccountingPaymentStatusList:
 class AccountingInvoiceStatus:
     """Sync state of one invoice in accounting (assumption A17; the endpoint is undocumented)."""
 
-    source_identifier: str
-    invoice_number: str | None = None
-    invoice_date: dt.date | None = None
-    sync_date: dt.date | None = None
-    status: SyncStatus
-    description: str | None = None
+    source_identifier: str | None = attrs.field(default=None, metadata=guessed("A17"))
+    invoice_number: str | None = attrs.field(default=None, metadata=guessed("A17"))
+    invoice_date: dt.date | None = attrs.field(default=None, metadata=guessed("A17"))
+    sync_date: dt.date | None = attrs.field(default=None, metadata=guessed("A17"))
+    status: SyncStatus | None = attrs.field(default=None, metadata=guessed("A17"))
+    description: str | None = attrs.field(default=None, metadata=guessed("A17"))
     extra: Mapping[str, Any] = extra_field()
 
 
@@ -232,6 +243,6 @@ class AccountingInvoiceStatusList:
     """Answer to ``GET /accounting/invoice`` (assumption A17)."""
 
     invoices: list[AccountingInvoiceStatus] = attrs.field(
-        factory=list, metadata=wire(ACCOUNTING_INVOICES_KEY)
+        factory=list, metadata=guessed("A17", ACCOUNTING_INVOICES_KEY)
     )
     extra: Mapping[str, Any] = extra_field()

@@ -11,7 +11,7 @@ import attrs
 
 from ..errors import RequestValidationError
 from . import _validate as v
-from ._fields import extra_field, rules, wire
+from ._fields import extra_field, guessed, raw_body_field, rules, wire
 from ._open_enum import OpenStrEnum
 
 __all__ = [
@@ -87,18 +87,23 @@ class ActionsRequest:
 
 @attrs.frozen(kw_only=True, slots=True)
 class QueuedAction:
-    """One queued action in the answer to ``POST /invoice/action`` (assumption A9)."""
+    """One queued action in the answer to ``POST /invoice/action`` (assumption A9: all optional)."""
 
-    index: int
-    code: ActionCode
-    status: str | None = None
-    action_id: str | None = None
+    index: int | None = attrs.field(default=None, metadata=guessed("A9"))
+    code: ActionCode | None = attrs.field(default=None, metadata=guessed("A9"))
+    status: str | None = attrs.field(default=None, metadata=guessed("A9"))
+    action_id: str | None = attrs.field(default=None, metadata=guessed("A9"))
     extra: Mapping[str, Any] = extra_field()
 
 
 @attrs.frozen(kw_only=True, slots=True)
 class ActionsQueued:
-    """Answer to ``POST /invoice/action``: the actions, in request order, as queued."""
+    """Answer to ``POST /invoice/action``: the actions were queued (any 2xx answer).
 
-    actions: list[QueuedAction] = attrs.field(factory=list)
+    ``actions`` lists them in request order as the server describes them (A9; empty when the answer
+    has no such list); ``raw_body`` holds the answer exactly as received.
+    """
+
+    actions: list[QueuedAction] = attrs.field(factory=list, metadata=guessed("A9"))
     extra: Mapping[str, Any] = extra_field()
+    raw_body: bytes = raw_body_field()

@@ -1,9 +1,10 @@
 """Agency case models (``GET /invoice/case``).
 
-``summary`` and ``balance`` are documented (the example's values are placeholders);
-``balance.totalAmount``, ``payments`` and ``events`` follow assumption A10. Decoding is lenient:
-only ``caseId``, ``status`` and ``createdAt`` of the summary and the three documented balance
-amounts are required.
+``summary`` and ``balance`` are documented (EXAMPLE; the example's values are placeholders);
+``balance.costsAmount`` is cut off on the page (INFERRED), ``balance.totalAmount``, ``payments`` and
+``events`` are assumption A10, and the status values are A29: those are optional when decoding.
+Of the documented fields only ``caseId``, ``status`` and ``createdAt`` of the summary and the two
+visible balance amounts are required.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from ._fields import extra_field
+from ._fields import extra_field, guessed
 from ._open_enum import OpenStrEnum
 
 __all__ = [
@@ -60,8 +61,8 @@ class CaseBalance:
 
     capital_amount: Decimal
     interest_amount: Decimal
-    costs_amount: Decimal
-    total_amount: Decimal | None = None
+    costs_amount: Decimal | None = attrs.field(default=None, metadata=guessed("A10"))
+    total_amount: Decimal | None = attrs.field(default=None, metadata=guessed("A10"))
     extra: Mapping[str, Any] = extra_field()
 
 
@@ -69,9 +70,9 @@ class CaseBalance:
 class CasePayment:
     """One entry of the case's payment history (assumption A10)."""
 
-    payment_date: dt.date
-    amount: Decimal
-    reference: str | None = None
+    payment_date: dt.date | None = attrs.field(default=None, metadata=guessed("A10"))
+    amount: Decimal | None = attrs.field(default=None, metadata=guessed("A10"))
+    reference: str | None = attrs.field(default=None, metadata=guessed("A10"))
     extra: Mapping[str, Any] = extra_field()
 
 
@@ -79,9 +80,9 @@ class CasePayment:
 class CaseEvent:
     """One event of the case timeline (assumption A10); ``type`` is free text."""
 
-    event_date: dt.datetime
-    type: str
-    description: str | None = None
+    event_date: dt.datetime | None = attrs.field(default=None, metadata=guessed("A10"))
+    type: str | None = attrs.field(default=None, metadata=guessed("A10"))
+    description: str | None = attrs.field(default=None, metadata=guessed("A10"))
     extra: Mapping[str, Any] = extra_field()
 
 
@@ -91,8 +92,8 @@ class Case:
 
     summary: CaseSummary
     balance: CaseBalance
-    payments: list[CasePayment] = attrs.field(factory=list)
-    events: list[CaseEvent] = attrs.field(factory=list)
+    payments: list[CasePayment] = attrs.field(factory=list, metadata=guessed("A10"))
+    events: list[CaseEvent] = attrs.field(factory=list, metadata=guessed("A10"))
     extra: Mapping[str, Any] = extra_field()
 
 

@@ -1,7 +1,8 @@
 """Distribution listing models (``GET /invoice/distribution``, assumption A11).
 
-``metaData`` is documented; the record list and its fields are our assumption (its wire key lives in
-``_wire.DISTRIBUTION_RECORDS_KEY``). Statuses are open sets.
+``metaData`` is documented (EXAMPLE); the record list and every field of a record are our
+assumption (A11: the list's wire key lives in ``_wire.DISTRIBUTION_RECORDS_KEY``), so all of them
+are optional when decoding. Statuses are open sets.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 import attrs
 
 from .._wire import DISTRIBUTION_RECORDS_KEY
-from ._fields import extra_field, wire
+from ._fields import extra_field, guessed, wire
 from ._open_enum import OpenStrEnum
 from .invoices import DistributionMethod
 
@@ -45,29 +46,46 @@ class PaymentControlStatus(OpenStrEnum):
 
 @attrs.frozen(kw_only=True, slots=True)
 class DistributionRecord:
-    """One invoice's distribution record; ``case_id`` is set once an agency case exists."""
+    """One invoice's distribution record; ``case_id`` is set once an agency case exists.
 
-    invoice_number: int
-    invoice_date: dt.date
-    case_id: int | None = None
-    distribution_method: DistributionMethod
-    distribution_status: DistributionStatus
-    payment_control_status: PaymentControlStatus
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    delivered_at: dt.datetime | None = None
+    Every field is our guess (A11): one the answer does not carry under a name the client knows is
+    ``None`` (add a wire alias, see :class:`~confirma_async.WireAliases`), and what the answer
+    carries under other names is in ``extra``.
+    """
+
+    invoice_number: int | None = attrs.field(default=None, metadata=guessed("A11"))
+    invoice_date: dt.date | None = attrs.field(default=None, metadata=guessed("A11"))
+    case_id: int | None = attrs.field(default=None, metadata=guessed("A11"))
+    distribution_method: DistributionMethod | None = attrs.field(
+        default=None, metadata=guessed("A11")
+    )
+    distribution_status: DistributionStatus | None = attrs.field(
+        default=None, metadata=guessed("A11")
+    )
+    payment_control_status: PaymentControlStatus | None = attrs.field(
+        default=None, metadata=guessed("A11")
+    )
+    created_at: dt.datetime | None = attrs.field(default=None, metadata=guessed("A11"))
+    updated_at: dt.datetime | None = attrs.field(default=None, metadata=guessed("A11"))
+    delivered_at: dt.datetime | None = attrs.field(default=None, metadata=guessed("A11"))
     extra: Mapping[str, Any] = extra_field()
 
 
 @attrs.frozen(kw_only=True, slots=True)
 class DistributionFilters:
-    """``metaData.filtersApplied``: the filters the server applied, echoed back."""
+    """``metaData.filtersApplied``: the filters the server applied, echoed back.
 
-    invoice_number: int | None = None
+    The example shows ``invoiceNumber`` and ``fetchType`` only as ``null`` (their types are our
+    guess) and ``defaultLast30Days`` is cut off on the page (INFERRED).
+    """
+
+    invoice_number: int | None = attrs.field(default=None, metadata=guessed("A11"))
     from_inv_date: str | None = None
     to_inv_date: str | None = None
-    fetch_type: str | None = None
-    default_last30_days: bool = attrs.field(default=False, metadata=wire("defaultLast30Days"))
+    fetch_type: str | None = attrs.field(default=None, metadata=guessed("A11"))
+    default_last30_days: bool | None = attrs.field(
+        default=None, metadata=guessed("A11", "defaultLast30Days")
+    )
     extra: Mapping[str, Any] = extra_field()
 
 
@@ -91,6 +109,6 @@ class DistributionPage:
 
     meta_data: DistributionMeta = attrs.field(metadata=wire("metaData"))
     distributions: list[DistributionRecord] = attrs.field(
-        factory=list, metadata=wire(DISTRIBUTION_RECORDS_KEY)
+        factory=list, metadata=guessed("A11", DISTRIBUTION_RECORDS_KEY)
     )
     extra: Mapping[str, Any] = extra_field()

@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from . import _validate as v
-from ._fields import extra_field, rules, wire
+from ._fields import extra_field, guessed, raw_body_field, rules, wire
 from ._open_enum import OpenStrEnum
 
 __all__ = [
@@ -138,9 +138,14 @@ class InvoiceRequest:
 
 @attrs.frozen(kw_only=True, slots=True)
 class InvoiceCreated:
-    """Answer to ``POST /invoice`` (assumption A7); ``status`` is free text (e.g. ``RECEIVED``)."""
+    """Answer to ``POST /invoice``: the invoice was accepted (any 2xx answer).
 
-    invoice_number: int
-    status: str | None = None
-    received_at: dt.datetime | None = None
+    The answer's body is undocumented (assumption A7), so every field may be ``None``; ``status``
+    is free text (e.g. ``RECEIVED``) and ``raw_body`` holds the answer exactly as received.
+    """
+
+    invoice_number: int | None = attrs.field(default=None, metadata=guessed("A7"))
+    status: str | None = attrs.field(default=None, metadata=guessed("A7"))
+    received_at: dt.datetime | None = attrs.field(default=None, metadata=guessed("A7"))
     extra: Mapping[str, Any] = extra_field()
+    raw_body: bytes = raw_body_field()

@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 
 from . import _validate as v
-from ._fields import extra_field, rules
+from ._fields import extra_field, guessed, raw_body_field, rules
 from ._open_enum import OpenStrEnum
 
 __all__ = [
@@ -102,15 +102,21 @@ class NewClientRequest:
 class NewClient:
     """Answer to ``POST /client``: the new client's identifiers and its first access token.
 
-    ``access_token`` is a secret and is left out of the repr.
+    The docs say what the answer holds but not its names (A21), so every field is optional;
+    :meth:`~confirma_async.resources.onboarding.Onboarding.create_client` never returns one without
+    ``access_token`` (it raises :class:`~confirma_async.TokenNotFoundError` instead).
+    ``access_token`` and ``raw_body`` are secrets and are left out of the repr.
     """
 
-    client_id: str
-    customer_code: str | None = None
-    payment_reference_prefix: str | None = None
-    access_token: str = attrs.field(repr=False)
-    expires_at: datetime | None = None
+    client_id: str | None = attrs.field(default=None, metadata=guessed("A21"))
+    customer_code: str | None = attrs.field(default=None, metadata=guessed("A21"))
+    payment_reference_prefix: str | None = attrs.field(default=None, metadata=guessed("A21"))
+    access_token: str | None = attrs.field(
+        default=None, repr=False, metadata=guessed("A21", aliases=("token", "access_token"))
+    )
+    expires_at: datetime | None = attrs.field(default=None, metadata=guessed("A21"))
     extra: Mapping[str, Any] = extra_field()
+    raw_body: bytes = raw_body_field()
 
 
 @attrs.frozen(kw_only=True, slots=True)

@@ -1,6 +1,8 @@
 """Payment and settlement models (``GET /payments``, ``GET /settlements``).
 
-Decoding is lenient: ids and dates the examples always show are required, everything shown as
+Every field here is in the documented examples (EXAMPLE) except a payment's ``amount`` and
+``currency`` (A12) and the type of ``apiFetchDate`` (always ``null`` in the example, A13), which are
+optional and lenient. Ids and dates the examples always show are required, everything shown as
 ``null`` or missing in one crawl is optional. Allocation splits are read from ``breakdown`` or from
 the older crawl's ``events`` (always written as ``breakdown``).
 """
@@ -14,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from ._fields import extra_field, wire
+from ._fields import extra_field, guessed, wire
 from ._open_enum import OpenStrEnum
 
 __all__ = [
@@ -42,8 +44,8 @@ class Payment:
     account_name: str | None = None
     booking_date: dt.datetime | None = None
     payment_date: dt.datetime
-    amount: Decimal | None = None
-    currency: str | None = None
+    amount: Decimal | None = attrs.field(default=None, metadata=guessed("A12"))
+    currency: str | None = attrs.field(default=None, metadata=guessed("A12"))
     extra: Mapping[str, Any] = extra_field()
 
 
@@ -103,7 +105,7 @@ class Settlement:
     beneficiary: Beneficiary | None = None
     settlement_amount: Decimal
     currency: str
-    api_fetch_date: dt.datetime | None = None
+    api_fetch_date: dt.datetime | None = attrs.field(default=None, metadata=guessed("A13"))
     allocations: list[Allocation] = attrs.field(factory=list)
     extra: Mapping[str, Any] = extra_field()
 

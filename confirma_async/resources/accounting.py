@@ -30,7 +30,7 @@ S = TypeVar("S", bound="_HasSourceIdentifier")
 
 class _HasSourceIdentifier(Protocol):
     @property
-    def source_identifier(self) -> str: ...
+    def source_identifier(self) -> str | None: ...
 
 
 class Accounting:
@@ -224,5 +224,5 @@ def _status_pager(
     return AsyncPager(fetch, start=start, end=end, key=_source_identifier, source=source, **options)
 
 
-def _source_identifier(status: _HasSourceIdentifier) -> str:
-    return status.source_identifier
+def _source_identifier(status: _HasSourceIdentifier) -> str | None:
+    return status.source_identifier  # None (A17: not read): never de-duplicated

@@ -180,5 +180,5 @@ class Invoices:
         return fetch
 
 
-def _invoice_number(record: DistributionRecord) -> int:
-    return record.invoice_number
+def _invoice_number(record: DistributionRecord) -> int | None:
+    return record.invoice_number  # None (no invoice number read): never de-duplicated

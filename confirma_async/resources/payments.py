@@ -133,7 +133,13 @@ class Payments:
 
 
 def payment_key(payment: Payment) -> Hashable:
-    """A12 identity of a payment: (case id, invoice number, date, original reference, amount)."""
+    """A12 identity of a payment: (case id, invoice number, date, original reference, amount).
+
+    ``None`` when the amount was not read (A12 is our guess): such a payment is never
+    de-duplicated, since two payments alike in everything else may differ only in it.
+    """
+    if payment.amount is None:
+        return None
     return (
         payment.case_id,
         payment.invoice_number,

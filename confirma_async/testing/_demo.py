@@ -105,7 +105,7 @@ async def run_demo(
         cases: list[int] = []
         async for record in pager:
             statuses[str(record.distribution_status)] += 1
-            if record.case_id is not None:
+            if record.case_id is not None and record.invoice_number is not None:
                 cases.append(record.invoice_number)
         by_status = ", ".join(f"{n:,} {s}" for s, n in statuses.most_common())
         say(
