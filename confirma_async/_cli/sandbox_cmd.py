@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from ..testing import SandboxConfig
+    from ..testing import DialectName, SandboxConfig
 
 FAULT_HELP = (
     "Inject a fault, repeatable: TARGET:ACTION[:RATE][:xN], e.g. 'POST /invoice:503:0.1', "
@@ -33,6 +33,7 @@ def sandbox_config(
     days: int = 365,
     max_records: int = 10_000,
     max_window_days: int = 366,
+    dialect: DialectName = "reference",
 ) -> SandboxConfig:
     """Turn ``confirma sandbox`` options into a :class:`SandboxConfig` (fault specs parsed).
 
@@ -58,6 +59,7 @@ def sandbox_config(
         generated_days=days,
         max_records_per_response=max_records,
         max_window_days=max_window_days,
+        dialect=dialect,
     )
 
 
@@ -79,6 +81,8 @@ async def serve(config: SandboxConfig, host: str, port: int) -> None:
             print(f"  fault:         {rule}", flush=True)
         if config.expire_tokens_after is not None:
             print(f"  tokens expire: after {config.expire_tokens_after}", flush=True)
+        if config.dialect != "reference":
+            print(f"  dialect:       {config.dialect}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         await stop.wait()
     print("sandbox stopped", flush=True)
@@ -112,6 +116,14 @@ async def serve(config: SandboxConfig, host: str, port: int) -> None:
     show_default=True,
     help="Longest date window (413 beyond).",
 )
+@click.option(
+    "--dialect",
+    type=click.Choice(["reference", "alternate"]),
+    default="reference",
+    show_default=True,
+    help="How guessed response shapes are spelt: as docs/api-assumptions.md chose, or each "
+    "differently (documented facts kept) to test a client against an API that guessed otherwise.",
+)
 def sandbox_command(
     host: str,
     port: int,
@@ -122,6 +134,7 @@ def sandbox_command(
     days: int,
     max_records: int,
     max_window_days: int,
+    dialect: DialectName,
 ) -> None:
     """Serve a local emulation of CFIS under /api/v1/partner until Ctrl-C.
 
@@ -137,6 +150,7 @@ def sandbox_command(
             days=days,
             max_records=max_records,
             max_window_days=max_window_days,
+            dialect=dialect,
         )
     except ValueError as exc:
         click.echo(f"confirma sandbox: {exc}", err=True)

@@ -15,8 +15,10 @@ header, the A3 error body and the choices of ``docs/api-assumptions.md``. Reques
 the sandbox's own checks (never the client's models), so client bugs surface as 400s. State evolves
 on an injectable clock, large synthetic data sets are generated per window, and faults (latency,
 5xx, 429, dropped connections, commit-then-drop, slow answers, token expiry) are injected
-deterministically from the seed. The pytest plugin (``confirma_async.testing.pytest_plugin``)
-provides the ``confirma_sandbox`` fixture; ``confirma sandbox`` serves one from the command line.
+deterministically from the seed. ``SandboxConfig(dialect="alternate")`` spells every guessed
+response shape differently (``ALTERNATE_DIALECT``) while keeping every documented fact. The pytest
+plugin (``confirma_async.testing.pytest_plugin``) provides the ``confirma_sandbox`` fixture;
+``confirma sandbox`` serves one from the command line.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from ._accounting import SyncItem
 from ._actions import StoredAction
 from ._cases import Case, CaseEvent, CasePayment
 from ._clock import Clock, ManualClock, SystemClock
-from ._config import SandboxConfig
+from ._config import DialectName, SandboxConfig
+from ._dialect import ALTERNATE_DIALECT, Dialect, EndpointRules, ObjectRules
 from ._faults import FaultKind, FaultRule, Faults, parse_duration
 from ._invoice import StoredInvoice
 from ._money import PaymentRecord, Settlement
@@ -34,14 +37,19 @@ from ._server import Sandbox
 from ._state import SandboxState
 
 __all__ = [
+    "ALTERNATE_DIALECT",
     "Case",
     "CaseEvent",
     "CasePayment",
     "Clock",
+    "Dialect",
+    "DialectName",
+    "EndpointRules",
     "FaultKind",
     "FaultRule",
     "Faults",
     "ManualClock",
+    "ObjectRules",
     "PaymentRecord",
     "Sandbox",
     "SandboxConfig",

@@ -2,7 +2,8 @@
 
 Every API request passes :func:`make_middleware`: it is counted, meets the fault rules (latency,
 5xx, 429, dropped connection, commit-then-drop, slow answer), brings the state up to the clock, and
-turns any error (an :class:`ApiError`, an unknown path, a wrong method) into an A3 JSON body.
+turns any error (an :class:`ApiError`, an unknown path, a wrong method) into an A3 JSON body. In
+the alternate dialect the answer (faults included) is then respelt by ``_dialect``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from aiohttp.typedefs import Handler, Middleware
 
 from .. import _wire
 from ._admin import ADMIN_PREFIX, admin_routes
+from ._dialect import rewriter
 from ._faults import FaultRule, Faults
 from ._handlers import Handlers
 from ._http import ApiError, error_body, json_response
@@ -61,6 +63,8 @@ def make_middleware(state: SandboxState, faults: Faults, stopping: asyncio.Event
     """The one middleware: counting, faults, lazy state update, JSON errors, request ids."""
     ids = itertools.count(1)
     prefix_len = len(_wire.API_PREFIX)
+    rewrite = rewriter(state.config)  # None in the reference dialect: its path stays as it was
+    id_header = "X-Request-Id" if rewrite is None else rewrite.request_id_header
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -89,7 +93,9 @@ def make_middleware(state: SandboxState, faults: Faults, stopping: asyncio.Event
             if rule is not None and kind == "slow":
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stopping.wait(), rule.delay)
-        resp.headers["X-Request-Id"] = f"sbx-{next(ids):08d}"
+        if rewrite is not None:
+            resp = rewrite(endpoint, resp)
+        resp.headers[id_header] = f"sbx-{next(ids):08d}"
         state.responses[(endpoint, resp.status)] += 1
         return resp
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Literal, get_args
 
 from ._faults import FaultRule
+
+DialectName = Literal["reference", "alternate"]
+"""``reference``: as ``docs/api-assumptions.md`` chose; ``alternate``: see ``ALTERNATE_DIALECT``."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,7 +92,16 @@ class SandboxConfig:
     shutdown_timeout: float = 0.5
     """Seconds the server waits for in-flight (e.g. deliberately slow) handlers when it stops."""
 
+    dialect: DialectName = "reference"
+    """How guessed response shapes are spelt: ``"reference"`` answers as
+    ``docs/api-assumptions.md`` chose; ``"alternate"`` spells every guess differently (other key
+    names, extra keys, RFC 7807 errors, ``X-Correlation-Id``; see ``ALTERNATE_DIALECT``) while
+    keeping every documented fact, to test a client against an API that guessed otherwise."""
+
     def __post_init__(self) -> None:
+        if self.dialect not in get_args(DialectName):
+            choices = " or ".join(repr(name) for name in get_args(DialectName))
+            raise ValueError(f"dialect must be {choices}, not {self.dialect!r}")
         if self.max_records_per_response < 1:
             raise ValueError("max_records_per_response must be at least 1")
         if self.max_window_days < 1 or self.default_window_days < 0:
