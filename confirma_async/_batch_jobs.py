@@ -7,8 +7,9 @@ The shared parts (context, per-item run, helpers) and the invoice jobs; actions 
 * a failure that proves nothing was applied and may pass on another try (429, connection refused,
   both after the transport's own retries) is re-sent, within ``max_attempts``;
 * a failure with ``outcome_unknown`` is reconciled before anything else: the invoice number is
-  looked up on its invoice date; found is ``ALREADY_EXISTS``, not found is re-sent (within
-  ``max_attempts``); a failed lookup makes the item ``FAILED`` with ``outcome_unknown``;
+  looked up on its invoice date; found is ``ALREADY_EXISTS``, proven absent is re-sent (within
+  ``max_attempts``); a lookup that fails or cannot tell (``LookupInconclusiveError``) makes the
+  item ``FAILED`` with ``outcome_unknown``, keeping the lookup's error as ``lookup_error``;
 * anything else (400, 401 after renewal, 403, 404 ...) is ``FAILED``.
 """
 
@@ -135,6 +136,7 @@ class Run(Generic[T, R]):
         response: R | None = None,
         error: Exception | None = None,
         unknown: bool = False,
+        lookup_error: Exception | None = None,
     ) -> BatchResult[T, R]:
         journal = self.ctx.journal
         if journal is not None:
@@ -157,6 +159,7 @@ class Run(Generic[T, R]):
             lookups=self.lookups,
             elapsed=time.perf_counter() - self.started,
             outcome_unknown=unknown,
+            lookup_error=lookup_error,
         )
 
     async def guard(
@@ -268,7 +271,7 @@ class InvoiceJobs(Generic[T]):
                 try:
                     record = await self._lookup(run, number, day)
                 except ConfirmaError as exc:
-                    return run.done(_FAILED, error=exc, unknown=True)
+                    return run.done(_FAILED, error=exc, unknown=True, lookup_error=exc)
                 if record is not None:
                     return run.done(_EXISTS, response=record)
             error: ConfirmaError | None = None
@@ -291,8 +294,8 @@ class InvoiceJobs(Generic[T]):
                         return run.done(_FAILED, error=exc)
                     try:
                         record = await self._lookup(run, number, day)
-                    except ConfirmaError:
-                        return run.done(_FAILED, error=exc, unknown=True)
+                    except ConfirmaError as lookup_error:  # chained: raised handling ``exc``
+                        return run.done(_FAILED, error=exc, unknown=True, lookup_error=lookup_error)
                     if record is not None:
                         return run.done(_EXISTS, response=record)
                     continue  # not on the server: safe to send again

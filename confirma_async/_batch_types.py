@@ -44,7 +44,10 @@ class BatchResult(Generic[T, R]):
     distribution lookups; ``elapsed`` the seconds from the item's first request to its result.
     ``outcome_unknown`` is true when the item FAILED but the server may have applied it (it was
     never re-sent blind). ``from_journal`` is true when no request was made because the journal
-    already knew the outcome.
+    already knew the outcome. ``lookup_error`` is the error of the reconciliation lookup that could
+    not tell whether an item with an unknown outcome is on the server (a failed request, or a
+    :class:`~confirma_async.LookupInconclusiveError`); raised while handling ``error``, it is
+    chained to it (its ``__context__``).
     """
 
     item: T
@@ -58,6 +61,7 @@ class BatchResult(Generic[T, R]):
     elapsed: float = 0.0
     outcome_unknown: bool = False
     from_journal: bool = False
+    lookup_error: Exception | None = None
 
     @property
     def ok(self) -> bool:

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from . import _wire
+from ._error_body import decode_body
 from ._logging import default_logger
-from .errors import AuthenticationError, ConfigurationError, ConfirmaError, ResponseDecodeError
+from .errors import AuthenticationError, ConfigurationError, ConfirmaError, TokenNotFoundError
+from .models._aliases import WireAliases
 from .models._convert import from_wire
-from .models.onboarding import TokenValidation
+from .models.onboarding import RenewedToken, TokenValidation
 
 TokenRenewedCallback = Callable[[str, "datetime | None"], Awaitable[None]]
 """``async def on_token_renewed(token, expires_at)``: persist a renewed token."""
@@ -46,8 +48,17 @@ class _Secret:
 class TokenRequester(Protocol):
     """What the token manager needs from the transport: one authenticated attempt, no retries."""
 
-    async def send_once(self, method: str, path: str, token: str) -> Any:
-        """Send one request with ``token`` as the API key and return the decoded body."""
+    async def send_once(
+        self,
+        method: str,
+        path: str,
+        token: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        raw: bool = False,
+    ) -> Any:
+        """Send one request with ``token`` as the API key; the decoded body, or a raw answer."""
         ...
 
 
@@ -81,6 +92,7 @@ class TokenManager:
         on_token_renewed: TokenRenewedCallback | None = None,
         clock: Callable[[], datetime] = _now,
         logger: Any = None,
+        wire_aliases: WireAliases | None = None,
     ) -> None:
         self._token = _Secret(_check_token(token))
         if expires_at is not None and expires_at.tzinfo is None:
@@ -91,6 +103,7 @@ class TokenManager:
         self._on_renewed = on_token_renewed
         self._clock = clock
         self._log = logger if logger is not None else default_logger()
+        self._aliases = wire_aliases
         self._requester: TokenRequester | None = None
         self._lock: asyncio.Lock | None = None
         self._generation = 0
@@ -153,47 +166,63 @@ class TokenManager:
         """A request sent with ``generation`` got 401: renew once, shared by all such requests."""
         await self._renew_if_current(generation)
 
-    async def renew_token(self) -> datetime | None:
+    async def renew_token(
+        self,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+    ) -> datetime | None:
         """Renew the token now (``GET /renew``; never retried automatically).
 
         Returns the new token's expiry if the server gave one. Raises the API error if renewal
-        fails; the current token then stays in use.
+        fails; the current token then stays in use. A 2xx answer without a token the client can
+        read raises :class:`TokenNotFoundError` (its ``raw_body`` holds the answer).
         """
-        await self._renew_if_current(self._generation)
+        await self._renew_if_current(self._generation, (extra_query, extra_headers))
         return self._expires_at
 
-    async def validate_token(self) -> TokenValidation:
+    async def validate_token(
+        self,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, str] | None = None,
+    ) -> TokenValidation:
         """Ask the API whether the current token is valid (``GET /validate``).
 
         A 401 is an answer here, not an error: it returns ``is_valid=False``.
         """
         try:
             data = await self._require_requester().send_once(
-                "GET", _wire.PATH_VALIDATE, self._token.reveal()
+                "GET",
+                _wire.PATH_VALIDATE,
+                self._token.reveal(),
+                params=extra_query,
+                headers=extra_headers,
             )
         except AuthenticationError as exc:
             return TokenValidation(is_valid=False, message=exc.message)
-        return from_wire(data, TokenValidation)
+        return from_wire(data, TokenValidation, self._aliases)
 
     def _require_requester(self) -> TokenRequester:
         if self._requester is None:
             raise ConfigurationError("transport", None, "TokenManager is not bound to a client")
         return self._requester
 
-    async def _renew_if_current(self, generation: int) -> None:
+    async def _renew_if_current(self, generation: int, extras: _Extras = (None, None)) -> None:
         if self._lock is None:
             self._lock = asyncio.Lock()
         async with self._lock:
             if self._generation != generation:
                 return
-            await self._renew_locked()
+            await self._renew_locked(extras)
 
-    async def _renew_locked(self) -> None:
+    async def _renew_locked(self, extras: _Extras) -> None:
         started = time.perf_counter()
-        data = await self._require_requester().send_once(
-            "GET", _wire.PATH_RENEW, self._token.reveal()
+        query, headers = extras
+        answer = await self._require_requester().send_once(
+            "GET", _wire.PATH_RENEW, self._token.reveal(), params=query, headers=headers, raw=True
         )
-        token, expires_at = _parse_renewal(data)
+        token, expires_at = _parse_renewal(answer, self._aliases)
         self._token = _Secret(token)
         self._expires_at = expires_at
         self._generation += 1
@@ -216,18 +245,30 @@ def _status(exc: BaseException) -> int | None:
     return getattr(exc, "status", None)
 
 
-def _parse_renewal(data: Any) -> tuple[str, datetime | None]:
-    """Find the new token and optional expiry in a renew response (assumption A20)."""
-    if not isinstance(data, dict):
-        raise ResponseDecodeError("renew response is not a JSON object", path="$")
-    token = next(
-        (data[k] for k in _wire.RENEW_TOKEN_KEYS if isinstance(data.get(k), str) and data[k]),
-        None,
-    )
-    if token is None:
-        raise ResponseDecodeError(
-            f"renew response has no token under any of {list(_wire.RENEW_TOKEN_KEYS)}", path="$"
+_Extras = tuple["Mapping[str, str] | None", "Mapping[str, str] | None"]
+
+
+def _parse_renewal(answer: Any, aliases: WireAliases | None) -> tuple[str, datetime | None]:
+    """Find the new token and optional expiry in a 2xx renew answer (assumption A20).
+
+    The expiry is read leniently (a guess: unreadable is no expiry). No token raises
+    :class:`TokenNotFoundError` carrying the raw answer, since the old token may be revoked.
+    """
+    data = decode_body(answer.body) if answer.problem is None else None
+    renewed = from_wire(data, RenewedToken, aliases) if isinstance(data, dict) else None
+    if renewed is None or not renewed.token:
+        names = [_wire.RENEW_TOKEN_KEYS[0], *_wire.RENEW_TOKEN_KEYS[1:]]
+        if aliases is not None:
+            names += aliases.names(RenewedToken, "token")
+        raise TokenNotFoundError(
+            f"GET {_wire.PATH_RENEW} answered {answer.status} but no token was found under "
+            f"{', '.join(names)} ({answer.problem or 'keys: ' + ', '.join(map(str, data or ()))})"
+            "; the old token may already be revoked: the answer is in raw_body. Add a wire "
+            "alias RenewedToken.token=<name>.",
+            status=answer.status,
+            method="GET",
+            path=_wire.PATH_RENEW,
+            raw_body=answer.body,
+            keys=[str(k) for k in data] if isinstance(data, dict) else [],
         )
-    raw_expiry = next((data[k] for k in _wire.RENEW_EXPIRES_KEYS if data.get(k)), None)
-    expires_at = from_wire(raw_expiry, datetime) if raw_expiry else None
-    return token, expires_at
+    return renewed.token, renewed.expires_at

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Self
 
@@ -15,6 +15,7 @@ from .auth import TokenManager, TokenRenewedCallback
 from .batch import BatchSubmitter, Journal
 from .config import ClientConfig, Environment, resolve_base_url
 from .errors import ConfirmaError
+from .models._aliases import WireAliases
 from .resources.accounting import Accounting
 from .resources.invoices import Invoices
 from .resources.onboarding import Onboarding
@@ -36,6 +37,11 @@ class ConfirmaClient(AsyncClosing):
 
     or call :meth:`aclose` yourself. The client owns one ``aiohttp.ClientSession``, created on first
     use inside the running event loop and closed by :meth:`aclose`.
+
+    ``wire_aliases`` names response fields the real API spells differently from our guesses
+    (``["DistributionRecord.distribution_status=deliveryState"]``, a mapping, or a
+    :class:`~confirma_async.WireAliases`); ``client.wire_aliases.add(...)`` adds more later.
+    ``confirma doctor`` (or :func:`~confirma_async.check_assumptions`) suggests them.
     """
 
     def __init__(
@@ -49,8 +55,11 @@ class ConfirmaClient(AsyncClosing):
         on_token_renewed: TokenRenewedCallback | None = None,
         logger: Any = None,
         clock: Callable[[], datetime] | None = None,
+        wire_aliases: WireAliases | Iterable[str] | Mapping[str, str | Sequence[str]] | None = None,
     ) -> None:
         self._base_url = resolve_base_url(environment, base_url)
+        self.wire_aliases = WireAliases.coerce(wire_aliases)
+        """Alternative wire names of response fields (``client.wire_aliases.add(...)``)."""
         self.config = config if config is not None else ClientConfig()
         """The client's (frozen) configuration."""
         self._log = logger if logger is not None else default_logger()
@@ -62,6 +71,7 @@ class ConfirmaClient(AsyncClosing):
             mandatory_window=self.config.token_mandatory_window,
             on_token_renewed=on_token_renewed,
             logger=self._log,
+            wire_aliases=self.wire_aliases,
             **extra,
         )
         """The token manager: ``validate_token()``, ``renew_token()``, ``generation``."""
@@ -75,13 +85,14 @@ class ConfirmaClient(AsyncClosing):
             logger=self._log,
         )
         self.tokens.bind(self._transport)
-        self.onboarding = Onboarding(self._transport, self.tokens)
+        aliases = self.wire_aliases
+        self.onboarding = Onboarding(self._transport, aliases, self.tokens)
         """Create clients, validate and renew tokens."""
-        self.invoices = Invoices(self._transport)
+        self.invoices = Invoices(self._transport, aliases)
         """Create invoices and actions, read cases and distribution records."""
-        self.payments = Payments(self._transport)
+        self.payments = Payments(self._transport, aliases)
         """Read payments and settlements."""
-        self.accounting = Accounting(self._transport)
+        self.accounting = Accounting(self._transport, aliases)
         """Submit ledger documents and payments to accounting; read sync status."""
 
     @property

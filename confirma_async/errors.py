@@ -50,6 +50,49 @@ class ResponseDecodeError(ConfirmaError):
         super().__init__(f"{path}: {message}" if path else message)
 
 
+class TokenNotFoundError(ResponseDecodeError):
+    """A 2xx answer that must carry an access token has none under a name the client knows.
+
+    The server acted (a client was created, or a token renewed and the old one possibly revoked),
+    so the answer is kept in ``raw_body`` (bytes, exactly as received; never logged and left out of
+    the message and repr) for the token to be recovered from it; ``keys`` lists the answer's
+    top-level keys; ``method`` and ``request_path`` name the request. Add a wire alias for the
+    name it uses (``NewClient.access_token`` or ``RenewedToken.token``, see
+    :class:`~confirma_async.WireAliases`).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        method: str,
+        path: str,
+        raw_body: bytes,
+        keys: list[str],
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.method = method
+        self.request_path = path
+        self.raw_body = raw_body
+        self.keys = keys
+
+
+class LookupInconclusiveError(ConfirmaError):
+    """A lookup was answered, but the answer cannot tell whether the item exists.
+
+    Records matched that the client could not read as the item looked for (a guessed field such
+    as the record list or its invoice number arrives under another name), or the answer was cut.
+    ``keys`` lists the wire keys the answer's records carry. Add a wire alias (``confirma doctor``
+    suggests one); until then such an item is never re-sent blind.
+    """
+
+    def __init__(self, message: str, *, keys: list[str]) -> None:
+        self.keys = keys
+        super().__init__(message)
+
+
 class APIConnectionError(ConfirmaError):
     """The request could not be completed at the network level.
 

@@ -6,6 +6,11 @@ sends one. A non-idempotent request (POST) is re-sent automatically only when th
 the server did not act on it: the connection was never made (refused, DNS, connect timeout) or the
 server answered 429. Any other POST failure raises with ``outcome_unknown=True``, because CFIS has
 no idempotency key and a blind re-send could create a duplicate.
+
+Outcome of a POST (assumption A37): only a 4xx answer proves it was not applied (``outcome_unknown``
+false); a 1xx/3xx/5xx answer, a timeout or a broken connection after sending leave it unknown; a
+2xx answer is a success whatever its body, even one that could not be read (``raw=True`` hands the
+raw answer to the caller instead of decoding it).
 """
 
 from __future__ import annotations
@@ -38,6 +43,24 @@ Params = Mapping[str, str]
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
+class RawAnswer:
+    """A 2xx answer handed over undecoded (``Transport.request(..., raw=True)``).
+
+    ``body`` is exactly what was received; ``problem`` says why it is incomplete when reading it
+    failed after the status line had arrived (the request was applied all the same).
+    """
+
+    __slots__ = ("body", "problem", "status")
+
+    def __init__(self, status: int, body: bytes, problem: str | None = None) -> None:
+        self.status = status
+        self.body = body
+        self.problem = problem
+
+    def __repr__(self) -> str:
+        return f"RawAnswer(status={self.status}, {len(self.body)} bytes, problem={self.problem!r})"
+
+
 class _RetryableFailure(Exception):
     """Internal: wraps an error that the retry loop may retry; never escapes the transport."""
 
@@ -53,12 +76,14 @@ class _Call:
     __slots__ = (
         "attempts",
         "body",
+        "extra_headers",
         "failed_first",
         "generation",
         "idempotent",
         "method",
         "params",
         "path",
+        "raw",
         "token",
         "url",
     )
@@ -82,6 +107,8 @@ class _Call:
         self.generation = 0
         self.token: str | None = None
         self.failed_first: _RetryableFailure | None = None
+        self.extra_headers: Mapping[str, str] | None = None
+        self.raw = False
 
 
 def _wait_generator(base: float, cap: float) -> Generator[float, Any, None]:
@@ -133,6 +160,11 @@ class Transport:
             on_backoff=self._log_backoff,
         )(self._retry_attempt)
 
+    @property
+    def logger(self) -> Any:
+        """The client's logger (resources log through it)."""
+        return self._log
+
     def _url(self, path: str) -> URL:
         url = self._urls.get(path)
         if url is None:
@@ -148,17 +180,24 @@ class Transport:
         json: Any = None,
         idempotent: bool | None = None,
         api_key: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        raw: bool = False,
     ) -> Any:
         """Send a request and return its decoded JSON body (``None`` for 204/empty).
 
         ``json`` is wire data (already unstructured); ``idempotent`` defaults from the method.
-        A 401 renews the token once (shared with concurrent requests) and replays the request.
-        ``api_key`` sends another key instead of the managed token (the partner provisioning
-        token of *create client*); such a request is retried but never triggers a renewal.
+        A 401 renews the token once (shared with concurrent requests) and replays the request;
+        if that renewal fails, the 401 is raised (the request was not applied), caused by the
+        renewal's error. ``api_key`` sends another key instead of the managed token (the partner
+        provisioning token of *create client*); such a request is retried but never triggers a
+        renewal. ``headers`` are sent in addition (checked by the caller). ``raw`` returns a
+        2xx answer as a :class:`RawAnswer` instead of decoding it.
         """
         body = None if json is None else _json.dumps(json)
         idem = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
         call = _Call(method, path, self._url(path), params, body, idem)
+        call.extra_headers = headers
+        call.raw = raw
         if api_key is not None:
             call.token = api_key
         elif self._tokens.renewal_due():
@@ -170,16 +209,31 @@ class Transport:
                 return await self._attempt(call)
             except _RetryableFailure as failure:
                 return await self._retry_after(call, failure)
-        except AuthenticationError:
+        except AuthenticationError as unauthorized:
             if api_key is not None:
                 raise
-            await self._tokens.after_unauthorized(call.generation)
+            try:
+                await self._tokens.after_unauthorized(call.generation)
+            except ConfirmaError as renewal:
+                unauthorized.add_note(f"renewing the token failed: {renewal}")
+                raise unauthorized from renewal
             return await self._send(call)
 
-    async def send_once(self, method: str, path: str, token: str) -> Any:
+    async def send_once(
+        self,
+        method: str,
+        path: str,
+        token: str,
+        *,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+        raw: bool = False,
+    ) -> Any:
         """One attempt with an explicit token: no retries, no renewal (for validate/renew)."""
-        call = _Call(method, path, self._url(path), None, None, False)
+        call = _Call(method, path, self._url(path), params, None, False)
         call.token = token
+        call.extra_headers = headers
+        call.raw = raw
         try:
             return await self._attempt(call)
         except _RetryableFailure as failure:
@@ -221,6 +275,8 @@ class Transport:
         header, current = self._tokens.auth_header()
         call.generation = self._tokens.generation
         headers = self._headers(header, current if call.token is None else call.token, call.body)
+        if call.extra_headers:
+            headers = {**headers, **call.extra_headers}
         gate = self._debug_gate
         log = gate is None or gate.isEnabledFor(logging.DEBUG)
         started = time.perf_counter() if log else 0.0
@@ -231,6 +287,8 @@ class Transport:
                 call.method, call.url, params=call.params, data=call.body, headers=headers
             ) as resp:
                 status = resp.status
+                if call.raw and status < 300:
+                    return await self._read_raw(resp)
                 raw = await resp.read()
                 resp_headers = resp.headers
                 reason = resp.reason
@@ -265,10 +323,19 @@ class Transport:
             return body
         return self._raise_status(call, resp.status, reason, raw, resp_headers)
 
+    @staticmethod
+    async def _read_raw(resp: aiohttp.ClientResponse) -> RawAnswer:
+        """The body of a 2xx answer; a failure to read it does not undo the success."""
+        try:
+            return RawAnswer(resp.status, await resp.read())
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            return RawAnswer(resp.status, b"", f"the body could not be read ({type(exc).__name__})")
+
     def _raise_status(
         self, call: _Call, status: int, reason: str | None, raw: bytes, headers: Any
     ) -> Any:
-        unknown = status >= 500 and not call.idempotent
+        # Only a 4xx proves a non-idempotent request was not applied (A37).
+        unknown = not call.idempotent and not 400 <= status < 500
         error = build_status_error(
             status=status,
             reason=reason,

@@ -25,6 +25,8 @@ Configuration (flags beat environment variables):
   CONFIRMA_TOKEN_FILE    read the key from this file and save renewed keys to it (0600)
   CONFIRMA_ENVIRONMENT   staging (default) or production
   CONFIRMA_BASE_URL      any base URL instead, e.g. a local sandbox's .../api/v1/partner
+  CONFIRMA_WIRE_ALIASES  response field aliases, space-separated Model.field=name specs
+                         (as --wire-alias; `confirma doctor` suggests them)
 
 \b
 Exit codes: 0 ok, 1 something failed (an API error, a failed item), 2 usage or
@@ -108,6 +110,16 @@ def _scrub(exc: click.ClickException, secrets: Secrets) -> None:
     help="Base URL including /api/v1/partner (default: $CONFIRMA_BASE_URL).",
 )
 @click.option(
+    "--wire-alias",
+    "wire_aliases",
+    multiple=True,
+    envvar="CONFIRMA_WIRE_ALIASES",
+    metavar="MODEL.FIELD=NAME",
+    help="Read a response field also under NAME, e.g. "
+    "DistributionRecord.distribution_status=deliveryState (repeatable; `confirma doctor` "
+    "suggests them; default: $CONFIRMA_WIRE_ALIASES, space-separated).",
+)
+@click.option(
     "-v", "--verbose", count=True, help="Log the client's requests to stderr (-vv: debug)."
 )
 @click.version_option(__version__, prog_name="confirma")
@@ -118,6 +130,7 @@ def cli(
     token_file: str | None,
     environment: str | None,
     base_url: str | None,
+    wire_aliases: tuple[str, ...],
     verbose: int,
 ) -> None:
     """Command line for the Confirma Finance Integrations API (CFIS).
@@ -135,6 +148,7 @@ def cli(
         environment_from_flag=_from_flag(ctx, "environment"),
         base_url_from_flag=_from_flag(ctx, "base_url"),
         verbose=verbose,
+        wire_aliases=wire_aliases,
     )
     ctx.obj.secrets.add(api_key)
 

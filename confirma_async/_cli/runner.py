@@ -75,9 +75,18 @@ def run(
 
 
 def describe_error(exc: BaseException) -> str:
-    """``exc`` as one line: its class name and message (the message never holds a token)."""
+    """``exc`` as one line: its class name, message and the notes of it and of its causes.
+
+    A note says what else went wrong (e.g. that renewing the token failed after a 401); neither
+    messages nor notes hold a token.
+    """
     text = str(exc) or "(no message)"
-    return f"{type(exc).__name__}: {text}"
+    notes: list[str] = []
+    current: BaseException | None = exc
+    while current is not None and len(notes) < 5:
+        notes += [n for n in getattr(current, "__notes__", ()) if n not in notes]
+        current = current.__cause__
+    return "; ".join([f"{type(exc).__name__}: {text}", *notes])
 
 
 @contextlib.contextmanager

@@ -64,6 +64,7 @@ class Settings:
     api_key_from_flag: bool = False
     token_file_from_flag: bool = False
     verbose: int = 0
+    wire_aliases: tuple[str, ...] = ()
     secrets: Secrets = attrs.field(factory=Secrets)
 
     def read_api_key(self) -> str:
@@ -132,6 +133,7 @@ class Settings:
                 environment=environment,
                 base_url=base_url,
                 on_token_renewed=renewed,
+                wire_aliases=list(self.wire_aliases),
             )
         except ConfigurationError as exc:
             raise CliConfigError(self.secrets.scrub(str(exc))) from None

@@ -12,11 +12,9 @@ import csv
 import io
 from typing import IO, Any, Protocol
 
-import attrs
-
 from .._json import dumps
 from ..models import to_wire
-from ..models._fields import wire_name
+from ..models._fields import wire_fields, wire_name
 
 EXTRA_COLUMN = "extra"
 _FLUSH_AT = 1 << 16
@@ -83,8 +81,8 @@ class CsvWriter:
 
 
 def wire_columns(cls: type[Any]) -> list[str]:
-    """The wire names of a model's documented fields (everything but ``extra``)."""
-    return [wire_name(f) for f in attrs.fields(cls) if f.name != "extra"]
+    """The wire names of a model's fields (everything but ``extra`` and ``raw_body``)."""
+    return [wire_name(f) for f in wire_fields(cls)]
 
 
 def cell(value: Any) -> str:

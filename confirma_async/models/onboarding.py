@@ -1,4 +1,4 @@
-"""Onboarding and token models (``POST /client``, ``GET /validate``).
+"""Onboarding and token models (``POST /client``, ``GET /validate``, ``GET /renew``).
 
 Wire shapes beyond the documented example follow ``docs/api-assumptions.md`` A19-A21.
 """
@@ -11,6 +11,7 @@ from typing import Any
 
 import attrs
 
+from .._wire import RENEW_EXPIRES_KEYS, RENEW_TOKEN_KEYS
 from . import _validate as v
 from ._fields import extra_field, guessed, raw_body_field, rules
 from ._open_enum import OpenStrEnum
@@ -21,6 +22,7 @@ __all__ = [
     "ContactRole",
     "NewClient",
     "NewClientRequest",
+    "RenewedToken",
     "ServiceConfig",
     "ServiceType",
     "TokenValidation",
@@ -117,6 +119,27 @@ class NewClient:
     expires_at: datetime | None = attrs.field(default=None, metadata=guessed("A21"))
     extra: Mapping[str, Any] = extra_field()
     raw_body: bytes = raw_body_field()
+
+
+@attrs.frozen(kw_only=True, slots=True)
+class RenewedToken:
+    """Answer to ``GET /renew`` (A20): the new access token and, if the server sent one, its expiry.
+
+    The documented example holds only ``Message``; that it carries the token is INFERRED, and the
+    other names are ours (read in this order: ``token``, ``accessToken``, ``Message``, ``message``).
+    ``token`` is a secret and is left out of the repr.
+    """
+
+    token: str | None = attrs.field(
+        default=None,
+        repr=False,
+        metadata=guessed("A20", RENEW_TOKEN_KEYS[0], aliases=RENEW_TOKEN_KEYS[1:]),
+    )
+    expires_at: datetime | None = attrs.field(
+        default=None,
+        metadata=guessed("A20", RENEW_EXPIRES_KEYS[0], aliases=RENEW_EXPIRES_KEYS[1:]),
+    )
+    extra: Mapping[str, Any] = extra_field()
 
 
 @attrs.frozen(kw_only=True, slots=True)

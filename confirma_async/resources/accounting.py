@@ -1,4 +1,7 @@
-"""Accounting sync: submit ledger documents and payments, read sync status."""
+"""Accounting sync: submit ledger documents and payments, read sync status.
+
+Every method takes ``extra_headers`` and ``extra_query`` (sent in addition to its own).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from typing import Any, Protocol, TypeVar
 
 from .. import _wire
 from .._paging import ONE_DAY, WindowResult
-from ..models._convert import from_wire, to_wire
 from ..models.accounting import (
     AccountingInvoiceStatus,
     AccountingInvoiceStatusList,
@@ -22,8 +24,8 @@ from ..models.accounting import (
     SubmissionStatus,
 )
 from ..pagination import AsyncPager
-from ..transport import Transport
-from ._params import positive_int, require_model, window
+from ._base import Resource
+from ._params import ExtraHeaders, ExtraQuery, check_extras, positive_int, require_model, window
 
 S = TypeVar("S", bound="_HasSourceIdentifier")
 
@@ -33,58 +35,94 @@ class _HasSourceIdentifier(Protocol):
     def source_identifier(self) -> str | None: ...
 
 
-class Accounting:
+class Accounting(Resource):
     """``client.accounting``: submit-then-poll endpoints of the accounting add-on."""
 
-    def __init__(self, transport: Transport) -> None:
-        self._transport = transport
+    async def submit_ledger(
+        self,
+        submission: LedgerSubmission,
+        *,
+        extra_headers: ExtraHeaders = None,
+        extra_query: ExtraQuery = None,
+    ) -> SubmissionStatus:
+        """Queue one ledger document for the accounting system (``POST /accounting/ledger``).
 
-    async def submit_ledger(self, submission: LedgerSubmission) -> SubmissionStatus:
-        """Queue one ledger document for the accounting system (``POST /accounting/ledger``)."""
+        Any 2xx answer is a success; the answer is undocumented (A14), so the result's fields may
+        be ``None`` and ``raw_body`` holds it.
+        """
         require_model("submission", submission, LedgerSubmission)
-        data = await self._transport.request(
-            "POST", _wire.PATH_ACCOUNTING_LEDGER, json=to_wire(submission), idempotent=False
+        return await self._post(
+            _wire.PATH_ACCOUNTING_LEDGER, submission, SubmissionStatus, extra_headers, extra_query
         )
-        return from_wire(data, SubmissionStatus)
 
     async def ledger_status(
-        self, from_date: date, to_date: date, *, source_identifier: str | None = None
+        self,
+        from_date: date,
+        to_date: date,
+        *,
+        source_identifier: str | None = None,
+        extra_headers: ExtraHeaders = None,
+        extra_query: ExtraQuery = None,
     ) -> list[LedgerStatus]:
         """Sync status of ledger documents dated in the window (``GET /accounting/ledger``)."""
         data = await self._status(
             _wire.PATH_ACCOUNTING_LEDGER,
             from_date,
             to_date,
-            _wire.Q_SOURCE_IDENTIFIER,
-            source_identifier,
+            (_wire.Q_SOURCE_IDENTIFIER, source_identifier),
+            extra_headers,
+            extra_query,
         )
-        return [] if data is None else from_wire(data, LedgerStatusList).ledgers
+        return [] if data is None else self._decode(data, LedgerStatusList).ledgers
 
     async def submit_payments(
-        self, submission: AccountingPaymentsSubmission
+        self,
+        submission: AccountingPaymentsSubmission,
+        *,
+        extra_headers: ExtraHeaders = None,
+        extra_query: ExtraQuery = None,
     ) -> AccountingPaymentsAccepted:
-        """Queue payment records for the accounting system (``POST /accounting/payment``)."""
+        """Queue payment records for the accounting system (``POST /accounting/payment``).
+
+        Any 2xx answer is a success (A16; ``raw_body`` holds the answer).
+        """
         require_model("submission", submission, AccountingPaymentsSubmission)
-        data = await self._transport.request(
-            "POST", _wire.PATH_ACCOUNTING_PAYMENT, json=to_wire(submission), idempotent=False
+        return await self._post(
+            _wire.PATH_ACCOUNTING_PAYMENT,
+            submission,
+            AccountingPaymentsAccepted,
+            extra_headers,
+            extra_query,
         )
-        return from_wire(data, AccountingPaymentsAccepted)
 
     async def payment_status(
-        self, from_date: date, to_date: date, *, source_identifier: str | None = None
+        self,
+        from_date: date,
+        to_date: date,
+        *,
+        source_identifier: str | None = None,
+        extra_headers: ExtraHeaders = None,
+        extra_query: ExtraQuery = None,
     ) -> list[AccountingPaymentStatus]:
         """Sync status of payments dated in the window (``GET /accounting/payment``)."""
         data = await self._status(
             _wire.PATH_ACCOUNTING_PAYMENT,
             from_date,
             to_date,
-            _wire.Q_SOURCE_IDENTIFIER,
-            source_identifier,
+            (_wire.Q_SOURCE_IDENTIFIER, source_identifier),
+            extra_headers,
+            extra_query,
         )
-        return [] if data is None else from_wire(data, AccountingPaymentStatusList).payments
+        return [] if data is None else self._decode(data, AccountingPaymentStatusList).payments
 
     async def invoice_status(
-        self, from_date: date, to_date: date, *, invoice_number: int | None = None
+        self,
+        from_date: date,
+        to_date: date,
+        *,
+        invoice_number: int | None = None,
+        extra_headers: ExtraHeaders = None,
+        extra_query: ExtraQuery = None,
     ) -> list[AccountingInvoiceStatus]:
         """Sync status of invoices in the window (``GET /accounting/invoice``).
 
@@ -97,17 +135,29 @@ class Accounting:
             else str(positive_int(_wire.Q_INVOICE_NUMBER, invoice_number))
         )
         data = await self._status(
-            _wire.PATH_ACCOUNTING_INVOICE, from_date, to_date, _wire.Q_INVOICE_NUMBER, number
+            _wire.PATH_ACCOUNTING_INVOICE,
+            from_date,
+            to_date,
+            (_wire.Q_INVOICE_NUMBER, number),
+            extra_headers,
+            extra_query,
         )
-        return [] if data is None else from_wire(data, AccountingInvoiceStatusList).invoices
+        return [] if data is None else self._decode(data, AccountingInvoiceStatusList).invoices
 
     async def _status(
-        self, path: str, from_date: date, to_date: date, key: str, value: str | None
+        self,
+        path: str,
+        from_date: date,
+        to_date: date,
+        pick: tuple[str, str | None],
+        extra_headers: ExtraHeaders,
+        extra_query: ExtraQuery,
     ) -> Any:
         params = window(_wire.Q_FROM_DATE, _wire.Q_TO_DATE, from_date, to_date)
+        key, value = pick
         if value is not None:
             params[key] = value
-        return await self._transport.request("GET", path, params=params)
+        return await self._get(path, params, extra_headers, extra_query)
 
     def ledger_statuses(
         self,
@@ -120,15 +170,24 @@ class Accounting:
         prefetch: int = 2,
         resume_from: Mapping[str, Any] | None = None,
         max_records_per_response: int | None = None,
+        extra_headers: ExtraHeaders = None,
+        extra_query: ExtraQuery = None,
     ) -> AsyncPager[LedgerStatus]:
         """Stream ledger sync statuses with document dates in ``[start, end]``, window by window.
 
         Keyed by ``source_identifier``. See :meth:`confirma_async.resources.payments.Payments.list`
         for ``max_records_per_response`` (these answers carry no count either).
         """
+        check_extras(extra_headers, extra_query)
 
         async def fetch(from_date: date, to_date: date) -> list[LedgerStatus]:
-            return await self.ledger_status(from_date, to_date, source_identifier=source_identifier)
+            return await self.ledger_status(
+                from_date,
+                to_date,
+                source_identifier=source_identifier,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+            )
 
         return _status_pager(
             fetch,
@@ -153,15 +212,22 @@ class Accounting:
         prefetch: int = 2,
         resume_from: Mapping[str, Any] | None = None,
         max_records_per_response: int | None = None,
+        extra_headers: ExtraHeaders = None,
+        extra_query: ExtraQuery = None,
     ) -> AsyncPager[AccountingPaymentStatus]:
         """Stream accounting payment sync statuses with payment dates in ``[start, end]``.
 
         Keyed by ``source_identifier``; one window at a time, as :meth:`ledger_statuses`.
         """
+        check_extras(extra_headers, extra_query)
 
         async def fetch(from_date: date, to_date: date) -> list[AccountingPaymentStatus]:
             return await self.payment_status(
-                from_date, to_date, source_identifier=source_identifier
+                from_date,
+                to_date,
+                source_identifier=source_identifier,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
             )
 
         return _status_pager(
@@ -187,6 +253,8 @@ class Accounting:
         prefetch: int = 2,
         resume_from: Mapping[str, Any] | None = None,
         max_records_per_response: int | None = None,
+        extra_headers: ExtraHeaders = None,
+        extra_query: ExtraQuery = None,
     ) -> AsyncPager[AccountingInvoiceStatus]:
         """Stream accounting invoice sync statuses in ``[start, end]`` (A17: undocumented endpoint).
 
@@ -195,8 +263,16 @@ class Accounting:
         if invoice_number is not None:
             positive_int(_wire.Q_INVOICE_NUMBER, invoice_number)
 
+        check_extras(extra_headers, extra_query)
+
         async def fetch(from_date: date, to_date: date) -> list[AccountingInvoiceStatus]:
-            return await self.invoice_status(from_date, to_date, invoice_number=invoice_number)
+            return await self.invoice_status(
+                from_date,
+                to_date,
+                invoice_number=invoice_number,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+            )
 
         return _status_pager(
             fetch,

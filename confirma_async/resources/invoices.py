@@ -1,4 +1,8 @@
-"""Invoices: create invoices and actions, read case details and distribution records."""
+"""Invoices: create invoices and actions, read case details and distribution records.
+
+Every method takes ``extra_headers`` and ``extra_query``: sent in addition to what the method sends
+(the *Create an invoice* page lists header parameters the public docs do not show).
+"""
 
 from __future__ import annotations
 
@@ -9,47 +13,70 @@ from typing import Any
 from .. import _wire
 from .._paging import ONE_DAY, WindowResult
 from .._watch import Clock, DistributionWatcher, Sleep
-from ..errors import RequestValidationError
-from ..models._convert import from_wire, to_wire
+from ..errors import LookupInconclusiveError, RequestValidationError
 from ..models._distribution_fast import decode_distribution_page
 from ..models.actions import ActionsQueued, ActionsRequest
 from ..models.cases import CaseDetails
 from ..models.distribution import DistributionPage, DistributionRecord
 from ..models.invoices import InvoiceCreated, InvoiceRequest
 from ..pagination import AsyncPager, WindowFetch
-from ..transport import Transport
-from ._params import check_date, positive_int, require_model, window
+from ._base import Resource
+from ._params import (
+    ExtraHeaders,
+    ExtraQuery,
+    check_date,
+    check_extras,
+    positive_int,
+    require_model,
+    window,
+)
 
 
-class Invoices:
+class Invoices(Resource):
     """``client.invoices``: the invoice endpoints."""
 
-    def __init__(self, transport: Transport) -> None:
-        self._transport = transport
-
-    async def create(self, invoice: InvoiceRequest) -> InvoiceCreated:
+    async def create(
+        self,
+        invoice: InvoiceRequest,
+        *,
+        extra_headers: ExtraHeaders = None,
+        extra_query: ExtraQuery = None,
+    ) -> InvoiceCreated:
         """Submit one invoice for evaluation and distribution (``POST /invoice``).
 
-        Never re-sent automatically once it may have reached the server: on an unknown outcome
-        the error has ``outcome_unknown=True`` (the batch submitter reconciles such cases).
-        A duplicate invoice number raises ``ConflictError`` (409).
+        Any 2xx answer returns an :class:`InvoiceCreated` (its fields may be ``None``: the answer
+        is undocumented; ``raw_body`` holds it). Never re-sent automatically once it may have
+        reached the server: on an unknown outcome the error has ``outcome_unknown=True`` (the batch
+        submitter reconciles such cases). A duplicate invoice number raises ``ConflictError``.
         """
         require_model("invoice", invoice, InvoiceRequest)
-        data = await self._transport.request(
-            "POST", _wire.PATH_INVOICE, json=to_wire(invoice), idempotent=False
+        return await self._post(
+            _wire.PATH_INVOICE, invoice, InvoiceCreated, extra_headers, extra_query
         )
-        return from_wire(data, InvoiceCreated)
 
-    async def create_actions(self, request: ActionsRequest) -> ActionsQueued:
-        """Queue actions against invoices or cases (``POST /invoice/action``); they run later."""
+    async def create_actions(
+        self,
+        request: ActionsRequest,
+        *,
+        extra_headers: ExtraHeaders = None,
+        extra_query: ExtraQuery = None,
+    ) -> ActionsQueued:
+        """Queue actions against invoices or cases (``POST /invoice/action``); they run later.
+
+        Any 2xx answer returns an :class:`ActionsQueued` (``raw_body`` holds the answer).
+        """
         require_model("request", request, ActionsRequest)
-        data = await self._transport.request(
-            "POST", _wire.PATH_INVOICE_ACTION, json=to_wire(request), idempotent=False
+        return await self._post(
+            _wire.PATH_INVOICE_ACTION, request, ActionsQueued, extra_headers, extra_query
         )
-        return from_wire(data, ActionsQueued)
 
     async def case(
-        self, *, case_id: int | None = None, invoice_number: int | None = None
+        self,
+        *,
+        case_id: int | None = None,
+        invoice_number: int | None = None,
+        extra_headers: ExtraHeaders = None,
+        extra_query: ExtraQuery = None,
     ) -> CaseDetails:
         """Case details from the agency (``GET /invoice/case``) by case id or invoice number."""
         if (case_id is None) == (invoice_number is None):
@@ -61,8 +88,8 @@ class Invoices:
             if case_id is not None
             else {_wire.Q_INVOICE_NUMBER: str(positive_int(_wire.Q_INVOICE_NUMBER, invoice_number))}
         )
-        data = await self._transport.request("GET", _wire.PATH_INVOICE_CASE, params=params)
-        return from_wire(data, CaseDetails)
+        data = await self._get(_wire.PATH_INVOICE_CASE, params, extra_headers, extra_query)
+        return self._decode(data, CaseDetails)
 
     async def distribution_window(
         self,
@@ -71,6 +98,8 @@ class Invoices:
         *,
         invoice_number: int | None = None,
         fetch_type: str | None = None,
+        extra_headers: ExtraHeaders = None,
+        extra_query: ExtraQuery = None,
     ) -> DistributionPage:
         """One inclusive window of distribution records by invoice date.
 
@@ -86,19 +115,47 @@ class Invoices:
             )
         if fetch_type is not None:
             params[_wire.Q_FETCH_TYPE] = fetch_type
-        data = await self._transport.request("GET", _wire.PATH_INVOICE_DISTRIBUTION, params=params)
-        return decode_distribution_page(data)
+        data = await self._get(_wire.PATH_INVOICE_DISTRIBUTION, params, extra_headers, extra_query)
+        return decode_distribution_page(data, self._aliases)
 
     async def find_distribution(
-        self, invoice_number: int, invoice_date: date
+        self,
+        invoice_number: int,
+        invoice_date: date,
+        *,
+        extra_headers: ExtraHeaders = None,
+        extra_query: ExtraQuery = None,
     ) -> DistributionRecord | None:
-        """Look one invoice up by number on its invoice date; ``None`` if the server has none."""
+        """Look one invoice up by number on its invoice date; ``None`` if the server has none.
+
+        ``None`` only when the answer proves it: every record it lists carries an invoice number
+        the client can read and none is this one, and nothing was cut. An answer that cannot
+        tell (records matched that the client cannot read as invoices, e.g. under a record list
+        key or an invoice number name it does not know) raises :class:`LookupInconclusiveError`.
+        """
         day = check_date("invoiceDate", invoice_date)
-        page = await self.distribution_window(day, day, invoice_number=invoice_number)
-        for record in page.distributions:
+        page = await self.distribution_window(
+            day,
+            day,
+            invoice_number=invoice_number,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+        records = page.distributions
+        for record in records:
             if record.invoice_number == invoice_number:
                 return record
-        return None
+        unreadable = [r for r in records if r.invoice_number is None]
+        if not unreadable and page.meta_data.total_count <= len(records):
+            return None
+        keys = sorted({k for r in unreadable for k in r.extra} | set(page.extra))
+        raise LookupInconclusiveError(
+            f"invoice {invoice_number} on {day}: the server counts {page.meta_data.total_count} "
+            f"matching records, the client read {len(records)} of them, "
+            f"{len(unreadable)} without an invoice number it can read (keys it does not know: "
+            f"{', '.join(keys) or 'none'}); add a wire alias (see confirma doctor)",
+            keys=keys,
+        )
 
     def distributions(
         self,
@@ -111,6 +168,8 @@ class Invoices:
         resume_from: Mapping[str, Any] | None = None,
         invoice_number: int | None = None,
         fetch_type: str | None = None,
+        extra_headers: ExtraHeaders = None,
+        extra_query: ExtraQuery = None,
     ) -> AsyncPager[DistributionRecord]:
         """Stream distribution records with invoice dates in ``[start, end]`` (inclusive).
 
@@ -120,7 +179,7 @@ class Invoices:
         records are keyed by invoice number. ``resume_from`` takes a ``pager.checkpoint``.
         """
         return AsyncPager(
-            self._distribution_fetch(invoice_number, fetch_type),
+            self._distribution_fetch(invoice_number, fetch_type, extra_headers, extra_query),
             start=start,
             end=end,
             key=_invoice_number,
@@ -142,6 +201,8 @@ class Invoices:
         checkpoint: Mapping[str, Any] | None = None,
         window: timedelta = ONE_DAY,
         prefetch: int = 2,
+        extra_headers: ExtraHeaders = None,
+        extra_query: ExtraQuery = None,
     ) -> DistributionWatcher:
         """Poll distribution records forever, yielding each new or changed record once.
 
@@ -153,7 +214,7 @@ class Invoices:
         seconds) can be injected so tests never sleep.
         """
         return DistributionWatcher(
-            self._distribution_fetch(None, None),
+            self._distribution_fetch(None, None, extra_headers, extra_query),
             source=_wire.PATH_INVOICE_DISTRIBUTION,
             since=since,
             interval=interval,
@@ -166,14 +227,24 @@ class Invoices:
         )
 
     def _distribution_fetch(
-        self, invoice_number: int | None, fetch_type: str | None
+        self,
+        invoice_number: int | None,
+        fetch_type: str | None,
+        extra_headers: ExtraHeaders,
+        extra_query: ExtraQuery,
     ) -> WindowFetch[DistributionRecord]:
         if invoice_number is not None:
             positive_int(_wire.Q_INVOICE_NUMBER, invoice_number)
+        check_extras(extra_headers, extra_query)
 
         async def fetch(start: date, end: date) -> WindowResult[DistributionRecord]:
             page = await self.distribution_window(
-                start, end, invoice_number=invoice_number, fetch_type=fetch_type
+                start,
+                end,
+                invoice_number=invoice_number,
+                fetch_type=fetch_type,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
             )
             return WindowResult(items=page.distributions, total_count=page.meta_data.total_count)
 

@@ -1,4 +1,7 @@
-"""Onboarding: create a client, validate and renew the access token."""
+"""Onboarding: create a client, validate and renew the access token.
+
+Every method takes ``extra_headers`` and ``extra_query`` (sent in addition to its own).
+"""
 
 from __future__ import annotations
 
@@ -6,36 +9,70 @@ from datetime import datetime
 
 from .. import _wire
 from ..auth import TokenManager, _check_token
-from ..models._convert import from_wire, to_wire
+from ..errors import TokenNotFoundError
+from ..models._aliases import WireAliases
 from ..models.onboarding import NewClient, NewClientRequest, TokenValidation
 from ..transport import Transport
-from ._params import require_model
+from ._base import Resource
+from ._params import ExtraHeaders, ExtraQuery, check_headers, require_model, with_query
 
 
-class Onboarding:
+class Onboarding(Resource):
     """``client.onboarding``: the onboarding endpoints (marked "Developing" on the portal)."""
 
-    def __init__(self, transport: Transport, tokens: TokenManager) -> None:
-        self._transport = transport
+    def __init__(self, transport: Transport, aliases: WireAliases, tokens: TokenManager) -> None:
+        super().__init__(transport, aliases)
         self._tokens = tokens
 
-    async def create_client(self, request: NewClientRequest, *, partner_token: str) -> NewClient:
+    async def create_client(
+        self,
+        request: NewClientRequest,
+        *,
+        partner_token: str,
+        extra_headers: ExtraHeaders = None,
+        extra_query: ExtraQuery = None,
+    ) -> NewClient:
         """Onboard a new client (``POST /client``) with the partner provisioning token.
 
-        The response carries the client's initial access token (never shown in reprs).
-        Not re-sent automatically if the outcome is unknown.
+        The answer carries the client's initial access token (never shown in reprs). Its names
+        are our guess (A21): a 2xx answer without a token the client can read raises
+        :class:`~confirma_async.TokenNotFoundError`, whose ``raw_body`` holds the answer, so
+        the token of the client that now exists is never lost. Not re-sent automatically if the
+        outcome is unknown.
         """
         require_model("request", request, NewClientRequest)
         key = _check_token(partner_token, "partner_token")
-        data = await self._transport.request(
-            "POST", _wire.PATH_CLIENT, json=to_wire(request), idempotent=False, api_key=key
+        answer = await self._send_post(
+            _wire.PATH_CLIENT, request, extra_headers, extra_query, api_key=key
         )
-        return from_wire(data, NewClient)
+        created = self._post_result(answer, NewClient, _wire.PATH_CLIENT)
+        if not created.access_token:
+            names = ["accessToken", "token", "access_token"]
+            names += self._aliases.names(NewClient, "access_token")
+            raise TokenNotFoundError(
+                f"POST {_wire.PATH_CLIENT} succeeded: the client was created, but no access token "
+                f"was found under {', '.join(names)} (keys: {', '.join(created.extra) or 'none'})"
+                "; the answer is in raw_body. Add a wire alias NewClient.access_token=<name>.",
+                status=answer.status,
+                method="POST",
+                path=_wire.PATH_CLIENT,
+                raw_body=created.raw_body,
+                keys=sorted(created.extra),
+            )
+        return created
 
-    async def validate_token(self) -> TokenValidation:
+    async def validate_token(
+        self, *, extra_headers: ExtraHeaders = None, extra_query: ExtraQuery = None
+    ) -> TokenValidation:
         """Check the current token (``GET /validate``); a 401 gives ``is_valid=False``."""
-        return await self._tokens.validate_token()
+        return await self._tokens.validate_token(
+            extra_headers=check_headers(extra_headers), extra_query=with_query(None, extra_query)
+        )
 
-    async def renew_token(self) -> datetime | None:
+    async def renew_token(
+        self, *, extra_headers: ExtraHeaders = None, extra_query: ExtraQuery = None
+    ) -> datetime | None:
         """Renew the current token (``GET /renew``, never retried); returns the new expiry."""
-        return await self._tokens.renew_token()
+        return await self._tokens.renew_token(
+            extra_headers=check_headers(extra_headers), extra_query=with_query(None, extra_query)
+        )

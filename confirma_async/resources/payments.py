@@ -1,4 +1,7 @@
-"""Payments and settlements from the agency."""
+"""Payments and settlements from the agency.
+
+Every method takes ``extra_headers`` and ``extra_query`` (sent in addition to its own).
+"""
 
 from __future__ import annotations
 
@@ -10,24 +13,27 @@ from typing import Any
 from .. import _wire
 from .._paging import ONE_DAY, WindowResult
 from ..errors import RequestValidationError
-from ..models._convert import from_wire
 from ..models.payments import Payment, Settlement, SettlementsPage
 from ..pagination import AsyncPager
-from ..transport import Transport
-from ._params import window
+from ._base import Resource
+from ._params import ExtraHeaders, ExtraQuery, check_extras, window
 
 
-class Payments:
+class Payments(Resource):
     """``client.payments``: ``GET /payments`` and ``GET /settlements``."""
 
-    def __init__(self, transport: Transport) -> None:
-        self._transport = transport
-
-    async def payments_window(self, from_date: date, to_date: date) -> builtins.list[Payment]:
+    async def payments_window(
+        self,
+        from_date: date,
+        to_date: date,
+        *,
+        extra_headers: ExtraHeaders = None,
+        extra_query: ExtraQuery = None,
+    ) -> builtins.list[Payment]:
         """Payments allocated in one inclusive window of payment dates (provisional figures)."""
         params = window(_wire.Q_FROM_DATE, _wire.Q_TO_DATE, from_date, to_date)
-        data = await self._transport.request("GET", _wire.PATH_PAYMENTS, params=params)
-        return from_wire(data or [], builtins.list[Payment])
+        data = await self._get(_wire.PATH_PAYMENTS, params, extra_headers, extra_query)
+        return self._decode(data or [], builtins.list[Payment])
 
     async def settlements_window(
         self,
@@ -35,6 +41,8 @@ class Payments:
         to_date: date | None = None,
         *,
         unfetched_only: bool = False,
+        extra_headers: ExtraHeaders = None,
+        extra_query: ExtraQuery = None,
     ) -> SettlementsPage:
         """Settlements in one inclusive window of settlement dates (the authoritative figures).
 
@@ -54,10 +62,10 @@ class Payments:
             )
         if unfetched_only:
             params[_wire.Q_UNFETCHED_ONLY] = "true"
-        data = await self._transport.request("GET", _wire.PATH_SETTLEMENTS, params=params)
+        data = await self._get(_wire.PATH_SETTLEMENTS, params, extra_headers, extra_query)
         if data is None:
             return SettlementsPage(created_at=None, settlements=[])
-        return from_wire(data, SettlementsPage)
+        return self._decode(data, SettlementsPage)
 
     def list(
         self,
@@ -69,6 +77,8 @@ class Payments:
         prefetch: int = 2,
         resume_from: Mapping[str, Any] | None = None,
         max_records_per_response: int | None = None,
+        extra_headers: ExtraHeaders = None,
+        extra_query: ExtraQuery = None,
     ) -> AsyncPager[Payment]:
         """Stream payments with payment dates in ``[start, end]`` (inclusive), window by window.
 
@@ -77,9 +87,13 @@ class Payments:
         splits the window. Records are keyed by the A12 tuple (case id, invoice number, payment
         date, original payment reference, amount).
         """
+        check_extras(extra_headers, extra_query)
 
         async def fetch(from_date: date, to_date: date) -> WindowResult[Payment]:
-            return WindowResult(items=await self.payments_window(from_date, to_date))
+            items = await self.payments_window(
+                from_date, to_date, extra_headers=extra_headers, extra_query=extra_query
+            )
+            return WindowResult(items=items)
 
         return AsyncPager(
             fetch,
@@ -105,6 +119,8 @@ class Payments:
         prefetch: int = 2,
         resume_from: Mapping[str, Any] | None = None,
         max_records_per_response: int | None = None,
+        extra_headers: ExtraHeaders = None,
+        extra_query: ExtraQuery = None,
     ) -> AsyncPager[Settlement]:
         """Stream settlements with settlement dates in ``[start, end]``, keyed by settlement id.
 
@@ -113,9 +129,16 @@ class Payments:
         after the server replied, a crash before you stored it) is not returned again that way,
         so re-read those dates without ``unfetched_only``.
         """
+        check_extras(extra_headers, extra_query)
 
         async def fetch(from_date: date, to_date: date) -> WindowResult[Settlement]:
-            page = await self.settlements_window(from_date, to_date, unfetched_only=unfetched_only)
+            page = await self.settlements_window(
+                from_date,
+                to_date,
+                unfetched_only=unfetched_only,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+            )
             return WindowResult(items=page.settlements)
 
         return AsyncPager(

@@ -318,6 +318,7 @@ MODELS: dict[type[Any], st.SearchStrategy[Any]] = {
         expires_at=opt_datetimes,
     ),
     m.TokenValidation: model(m.TokenValidation, is_valid=st.booleans(), message=opt_text),
+    m.RenewedToken: model(m.RenewedToken, token=opt_text, expires_at=opt_datetimes),
     m.Processing: processing,
     m.Distribution: distribution,
     m.InvoiceHeader: invoice_header,

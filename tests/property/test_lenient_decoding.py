@@ -21,6 +21,7 @@ FAST = settings(max_examples=15, deadline=None, suppress_health_check=[HealthChe
 
 RESPONSE_MODELS = (
     m.TokenValidation,
+    m.RenewedToken,
     m.NewClient,
     m.InvoiceCreated,
     m.QueuedAction,
@@ -88,6 +89,8 @@ def test_every_response_model_is_covered() -> None:
 def test_the_fields_we_guessed_are_exactly_these() -> None:
     guessed = {f"{cls.__name__}.{f.name}: {guess_of(f)}" for cls, f in GUESSED}
     assert guessed == {
+        "RenewedToken.token: A20",
+        "RenewedToken.expires_at: A20",
         "NewClient.client_id: A21",
         "NewClient.customer_code: A21",
         "NewClient.payment_reference_prefix: A21",
