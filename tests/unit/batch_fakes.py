@@ -9,7 +9,8 @@ Invoices are stored per number; each POST of a number follows the next step of i
   a 500 / no answer ever;
 - ``reset``: nothing stored, the connection is reset.
 
-Lookups follow ``lookup_plan`` the same way (``answer`` or a status such as ``503``).
+Lookups follow ``lookup_plan`` the same way (``answer``, ``unreadable`` — the record under names
+the client does not know — or a status such as ``503``).
 """
 
 from __future__ import annotations
@@ -126,10 +127,13 @@ class FakeCfis:
         number = int(query["invoiceNumber"])
         self.lookups[number] += 1
         step = self.lookup_plan[number].pop(0) if self.lookup_plan[number] else "answer"
-        if step != "answer":
+        if step not in ("answer", "unreadable"):
             return CallbackResult(status=int(step), body="lookup down")
         found = [record(number)] if self.stored[number] else []
         meta = {"totalCount": len(found)}
+        if step == "unreadable":
+            renamed = [{"invoiceNo": r["invoiceNumber"]} for r in found]
+            return CallbackResult(status=200, payload={"metaData": meta, "records": renamed})
         return CallbackResult(status=200, payload={"metaData": meta, "distributions": found})
 
     def _action(self, _url: URL, **kwargs: Any) -> CallbackResult:
