@@ -34,6 +34,12 @@ from .config import (
     Environment,
     __version__,
 )
+from .doctor import (
+    AssumptionCheck,
+    AssumptionVerdict,
+    DoctorReport,
+    check_assumptions,
+)
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -146,6 +152,8 @@ __all__ = [
     "ActionsQueued",
     "ActionsRequest",
     "Allocation",
+    "AssumptionCheck",
+    "AssumptionVerdict",
     "AsyncPager",
     "AuthenticationError",
     "BadRequestError",
@@ -187,6 +195,7 @@ __all__ = [
     "DistributionRecord",
     "DistributionStatus",
     "DistributionWatcher",
+    "DoctorReport",
     "Environment",
     "Invoice",
     "InvoiceAction",
@@ -239,4 +248,5 @@ __all__ = [
     "WindowTruncatedError",
     "WireAliases",
     "__version__",
+    "check_assumptions",
 ]

@@ -47,15 +47,23 @@ class RawAnswer:
     """A 2xx answer handed over undecoded (``Transport.request(..., raw=True)``).
 
     ``body`` is exactly what was received; ``problem`` says why it is incomplete when reading it
-    failed after the status line had arrived (the request was applied all the same).
+    failed after the status line had arrived (the request was applied all the same); ``headers``
+    are the answer's headers.
     """
 
-    __slots__ = ("body", "problem", "status")
+    __slots__ = ("body", "headers", "problem", "status")
 
-    def __init__(self, status: int, body: bytes, problem: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        body: bytes,
+        problem: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         self.status = status
         self.body = body
         self.problem = problem
+        self.headers: Mapping[str, str] = headers if headers is not None else {}
 
     def __repr__(self) -> str:
         return f"RawAnswer(status={self.status}, {len(self.body)} bytes, problem={self.problem!r})"
@@ -327,9 +335,10 @@ class Transport:
     async def _read_raw(resp: aiohttp.ClientResponse) -> RawAnswer:
         """The body of a 2xx answer; a failure to read it does not undo the success."""
         try:
-            return RawAnswer(resp.status, await resp.read())
+            return RawAnswer(resp.status, await resp.read(), headers=resp.headers)
         except (aiohttp.ClientError, TimeoutError) as exc:
-            return RawAnswer(resp.status, b"", f"the body could not be read ({type(exc).__name__})")
+            problem = f"the body could not be read ({type(exc).__name__})"
+            return RawAnswer(resp.status, b"", problem, resp.headers)
 
     def _raise_status(
         self, call: _Call, status: int, reason: str | None, raw: bytes, headers: Any

@@ -12,6 +12,7 @@ from click.core import ParameterSource
 
 from .. import __version__
 from .case_cmd import case_command
+from .doctor_cmd import doctor_command
 from .export import distributions_command, payments_command, settlements_command
 from .runner import EXIT_INTERRUPTED
 from .sandbox_cmd import demo_command, sandbox_command
@@ -165,6 +166,7 @@ for command in (
     settlements_command,
     case_command,
     token_group,
+    doctor_command,
     sandbox_command,
     demo_command,
 ):
