@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 
 from ..errors import ConfigurationError
-from ._fields import is_wire_field, wire_name
+from ._fields import WIRE_ALIASES, is_wire_field, wire_name
 
 __all__ = ["WireAliases", "active_aliases", "using_aliases"]
 
@@ -73,14 +73,21 @@ class WireAliases:
 
     def add(self, model: type[Any] | str, field: str, *names: str) -> None:
         """Read ``model.field`` also from ``names`` (tried in order, after its own wire name)."""
-        cls = _model_class(model)
-        spec = f"{cls.__name__}.{field}={','.join(map(str, names))}"
+        label = model if isinstance(model, str) else getattr(model, "__name__", repr(model))
+        spec = f"{label}.{field}={','.join(map(str, names))}"
+        cls = _model_class(model, spec)
         fields = {f.name: f for f in attrs.fields(cls) if is_wire_field(f)}
         if field not in fields:
             raise ConfigurationError(_FIELD, spec, f"{cls.__name__} has no wire field {field!r}")
         if not names:
             raise ConfigurationError(_FIELD, spec, "give at least one alternative wire name")
-        taken = {wire_name(f) for f in fields.values()}
+        # Names the model already reads: a second field reading one would take another's value.
+        taken = {
+            name
+            for f in fields.values()
+            if f.name != field
+            for name in (wire_name(f), *f.metadata.get(WIRE_ALIASES, ()))
+        } | {wire_name(fields[field])}
         current = self._names.get((cls, field), ())
         added = list(current)
         for name in names:
@@ -88,7 +95,9 @@ class WireAliases:
                 raise ConfigurationError(_FIELD, spec, f"bad wire name {name!r}")
             if name in taken:
                 raise ConfigurationError(
-                    _FIELD, spec, f"{name!r} is already the wire name of a {cls.__name__} field"
+                    _FIELD,
+                    spec,
+                    f"{name!r} is already the wire name of a {cls.__name__} field (or one it reads)",
                 )
             for (other_cls, other), other_names in self._names.items():
                 if other_cls is cls and other != field and name in other_names:
@@ -155,16 +164,15 @@ class WireAliases:
         return f"WireAliases({self.specs()!r})"
 
 
-def _model_class(model: type[Any] | str) -> type[Any]:
+def _model_class(model: type[Any] | str, spec: str) -> type[Any]:
     if isinstance(model, str):
         models = importlib.import_module("confirma_async.models")
         found = getattr(models, model, None) if model in models.__all__ else None
-        if not (isinstance(found, type) and attrs.has(found)):
-            raise ConfigurationError(_FIELD, model, "is not a model class of confirma_async")
-        return found
-    if isinstance(model, type) and attrs.has(model) and model.__module__.startswith(__package__):
+        if isinstance(found, type) and attrs.has(found):
+            return found
+    elif isinstance(model, type) and attrs.has(model) and model.__module__.startswith(__package__):
         return model
-    raise ConfigurationError(_FIELD, model, "is not a model class of confirma_async")
+    raise ConfigurationError(_FIELD, spec, f"{model!r} is not a model class of confirma_async")
 
 
 def active_aliases() -> WireAliases | None:
