@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from . import _wire
 from ._error_body import decode_body
+from ._extras import ExtraHeaders, ExtraQuery, check_headers, with_query
 from ._logging import default_logger
 from .errors import AuthenticationError, ConfigurationError, ConfirmaError, TokenNotFoundError
 from .models._aliases import WireAliases
@@ -169,8 +170,8 @@ class TokenManager:
     async def renew_token(
         self,
         *,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: ExtraHeaders = None,
+        extra_query: ExtraQuery = None,
     ) -> datetime | None:
         """Renew the token now (``GET /renew``; never retried automatically).
 
@@ -178,14 +179,15 @@ class TokenManager:
         fails; the current token then stays in use. A 2xx answer without a token the client can
         read raises :class:`TokenNotFoundError` (its ``raw_body`` holds the answer).
         """
-        await self._renew_if_current(self._generation, (extra_query, extra_headers))
+        extras = (with_query(None, extra_query), check_headers(extra_headers))
+        await self._renew_if_current(self._generation, extras)
         return self._expires_at
 
     async def validate_token(
         self,
         *,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, str] | None = None,
+        extra_headers: ExtraHeaders = None,
+        extra_query: ExtraQuery = None,
     ) -> TokenValidation:
         """Ask the API whether the current token is valid (``GET /validate``).
 
@@ -196,8 +198,8 @@ class TokenManager:
                 "GET",
                 _wire.PATH_VALIDATE,
                 self._token.reveal(),
-                params=extra_query,
-                headers=extra_headers,
+                params=with_query(None, extra_query),
+                headers=check_headers(extra_headers),
             )
         except AuthenticationError as exc:
             return TokenValidation(is_valid=False, message=exc.message)

@@ -23,6 +23,7 @@ from typing import Any
 
 import aiohttp
 import backoff
+from multidict import CIMultiDict
 from yarl import URL
 
 from . import _json
@@ -117,6 +118,14 @@ class _Call:
         self.failed_first: _RetryableFailure | None = None
         self.extra_headers: Mapping[str, str] | None = None
         self.raw = False
+
+
+def _merged(headers: Mapping[str, str], extra: Mapping[str, str]) -> CIMultiDict[str]:
+    """``headers`` with ``extra`` replacing any header of the same name, whatever its case."""
+    merged = CIMultiDict(headers)
+    for name, value in extra.items():
+        merged[name] = value
+    return merged
 
 
 def _wait_generator(base: float, cap: float) -> Generator[float, Any, None]:
@@ -282,9 +291,11 @@ class Transport:
         call.attempts += 1
         header, current = self._tokens.auth_header()
         call.generation = self._tokens.generation
-        headers = self._headers(header, current if call.token is None else call.token, call.body)
+        headers: Mapping[str, str] = self._headers(
+            header, current if call.token is None else call.token, call.body
+        )
         if call.extra_headers:
-            headers = {**headers, **call.extra_headers}
+            headers = _merged(headers, call.extra_headers)
         gate = self._debug_gate
         log = gate is None or gate.isEnabledFor(logging.DEBUG)
         started = time.perf_counter() if log else 0.0

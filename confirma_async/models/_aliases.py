@@ -97,7 +97,8 @@ class WireAliases:
                 raise ConfigurationError(
                     _FIELD,
                     spec,
-                    f"{name!r} is already the wire name of a {cls.__name__} field (or one it reads)",
+                    f"{name!r} is already the wire name of a {cls.__name__} field (or one it "
+                    "reads)",
                 )
             for (other_cls, other), other_names in self._names.items():
                 if other_cls is cls and other != field and name in other_names:

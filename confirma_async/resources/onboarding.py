@@ -14,7 +14,7 @@ from ..models._aliases import WireAliases
 from ..models.onboarding import NewClient, NewClientRequest, TokenValidation
 from ..transport import Transport
 from ._base import Resource
-from ._params import ExtraHeaders, ExtraQuery, check_headers, require_model, with_query
+from ._params import ExtraHeaders, ExtraQuery, require_model
 
 
 class Onboarding(Resource):
@@ -66,13 +66,11 @@ class Onboarding(Resource):
     ) -> TokenValidation:
         """Check the current token (``GET /validate``); a 401 gives ``is_valid=False``."""
         return await self._tokens.validate_token(
-            extra_headers=check_headers(extra_headers), extra_query=with_query(None, extra_query)
+            extra_headers=extra_headers, extra_query=extra_query
         )
 
     async def renew_token(
         self, *, extra_headers: ExtraHeaders = None, extra_query: ExtraQuery = None
     ) -> datetime | None:
         """Renew the current token (``GET /renew``, never retried); returns the new expiry."""
-        return await self._tokens.renew_token(
-            extra_headers=check_headers(extra_headers), extra_query=with_query(None, extra_query)
-        )
+        return await self._tokens.renew_token(extra_headers=extra_headers, extra_query=extra_query)
