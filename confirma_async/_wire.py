@@ -1,7 +1,9 @@
-"""Wire names of every choice the public CFIS docs leave open.
+"""Wire names shared by the client and the sandbox: paths, query names, headers, error keys.
 
 Client and sandbox both read these constants, so a fact confirmed against the live API is a one-line
 change here. Each constant names the assumption it implements (see ``docs/api-assumptions.md``).
+Response *field* names are not here: they are the models' field names (camelCase), each guessed one
+marked with its assumption id, and users can alias them at run time (``WireAliases``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ ERROR_FIELDS_KEYS: Final = ("errors", "fieldErrors", "validationErrors")
 ERROR_FIELD_NAME_KEYS: Final = ("field", "path", "name")
 ERROR_FIELD_MESSAGE_KEYS: Final = ("message", "error", "detail")
 
-# A3 / A7: error codes our sandbox sends and our client recognises.
+# A3 / A7: error codes our sandbox sends (the client decides by status, never by code).
 CODE_DUPLICATE_INVOICE: Final = "DUPLICATE_INVOICE"
 CODE_VALIDATION: Final = "VALIDATION_ERROR"
 CODE_WINDOW_TOO_LARGE: Final = "WINDOW_TOO_LARGE"

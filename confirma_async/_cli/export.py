@@ -170,7 +170,11 @@ def payments_command(
 @click.option(
     "--unfetched-only",
     is_flag=True,
-    help="Only settlements never returned before (the server marks them fetched).",
+    help=(
+        "Only settlements this integration has not retrieved before (documented). That the "
+        "server marks what it returns as fetched, and how this combines with dates, is "
+        "assumption A13."
+    ),
 )
 @window_option
 @format_option
@@ -185,9 +189,10 @@ def settlements_command(
 ) -> None:
     """Stream settlements (the authoritative figures) by settlement date.
 
-    The dates may be left out with --unfetched-only: then one request returns every settlement
-    not fetched before. Fetched-once settlements do not come back that way, so re-read lost
-    output by dates without --unfetched-only.
+    The dates may be left out with --unfetched-only: one request then asks for the settlements
+    this integration has not retrieved before (documented). Assumption A13: the server marks
+    what it returns as fetched, so lost output does not come back that way; re-read it by dates
+    without --unfetched-only.
     """
     settings = settings_of(ctx)
     _check_range(start, end)
