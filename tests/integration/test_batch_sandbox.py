@@ -1,5 +1,9 @@
 """BatchSubmitter against the local sandbox, over real sockets, through injected faults.
 
+Each test runs against both sandbox dialects (the ``dialect`` fixture): the alternate one answers an
+upload with 201 and no body, an action with 202 "Accepted", and the lookups that reconcile unknown
+outcomes with records the client reads through its wire aliases.
+
 Every assertion about duplicates uses the sandbox's own record (``state.accepted_counts()``,
 ``responses_sent``), not the client's view. Nothing here waits on a clock: faults are seeded,
 backoff and Retry-After are capped to a fraction of a millisecond, and the consumer decides when
@@ -28,7 +32,9 @@ from confirma_async import (
     NotFoundError,
 )
 from confirma_async._batch_window import SlidingWindow
-from confirma_async.testing import FaultRule, Sandbox, SandboxConfig, sample_invoice
+from confirma_async.testing import DialectName, FaultRule, Sandbox, SandboxConfig, sample_invoice
+
+from .conftest import aliases_for
 
 CREATED, EXISTS, FAILED = BatchStatus.CREATED, BatchStatus.ALREADY_EXISTS, BatchStatus.FAILED
 FIRST = 700_000_001
@@ -37,6 +43,8 @@ REPO_ROOT = str(Path(__file__).resolve().parents[2])
 FAST = ClientConfig(
     backoff_base=0.0001, backoff_cap=0.0005, retry_after_cap=0.001, max_retries=8, pool_limit=100
 )
+
+pytestmark = pytest.mark.usefixtures("dialect")  # every test: against both sandbox dialects
 
 
 @pytest.fixture
@@ -179,15 +187,17 @@ async def test_cancel_half_way_then_resume_with_the_journal(
 
 
 _CTRL_C_SCRIPT = """
-import asyncio, signal, sys
+import asyncio, json, signal, sys
 from confirma_async import ClientConfig, ConfirmaClient
 from confirma_async.testing import sample_invoice
 
-base_url, token, journal, total, stop_after = sys.argv[1:6]
+base_url, token, journal, total, stop_after, aliases = sys.argv[1:7]
 FAST = ClientConfig(backoff_base=0.0001, backoff_cap=0.0005, retry_after_cap=0.001, max_retries=8)
 
 async def main():
-    async with ConfirmaClient(api_key=token, base_url=base_url, config=FAST) as client:
+    async with ConfirmaClient(
+        api_key=token, base_url=base_url, config=FAST, wire_aliases=json.loads(aliases)
+    ) as client:
         items = (sample_invoice({first} + i, payment_control=False) for i in range(int(total)))
         seen = 0
         async for result in client.batch(32, journal=journal).submit_invoices(items):
@@ -204,7 +214,7 @@ sys.exit(0)
 
 
 async def test_ctrl_c_leaves_a_consistent_journal_and_resume_finishes(
-    confirma_sandbox: Sandbox, confirma_client: ConfirmaClient, tmp_path: Path
+    dialect: DialectName, confirma_sandbox: Sandbox, confirma_client: ConfirmaClient, tmp_path: Path
 ) -> None:
     sandbox = confirma_sandbox
     for rule in mixed_faults("POST", "/invoice"):
@@ -222,6 +232,7 @@ async def test_ctrl_c_leaves_a_consistent_journal_and_resume_finishes(
         str(journal),
         str(total),
         "700",
+        json.dumps(aliases_for(dialect)),  # the same aliases as ``confirma_client``
         env=env,
         stderr=asyncio.subprocess.PIPE,
     )

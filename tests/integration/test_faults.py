@@ -176,6 +176,7 @@ async def test_latency_is_transparent(
     assert confirma_sandbox.faults.fired["latency"] == 2
 
 
+@pytest.mark.usefixtures("dialect")  # both dialects; the alternate one read through the aliases
 async def test_batch_upload_through_faults_stores_every_invoice_exactly_once(
     confirma_client: ConfirmaClient, confirma_sandbox: Sandbox
 ) -> None:

@@ -63,6 +63,7 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
+@pytest.mark.usefixtures("dialect")  # both dialects; the alternate one read through the aliases
 async def test_twelve_thousand_records_in_order_without_gaps_or_repeats(
     confirma_client: ConfirmaClient,
 ) -> None:

@@ -1,4 +1,8 @@
-"""watch_distributions against the sandbox, driven by its ManualClock: no sleeping, no timing."""
+"""watch_distributions against the sandbox, driven by its ManualClock: no sleeping, no timing.
+
+Every test runs against both sandbox dialects (the ``dialect`` fixture); the alternate one's records
+are read through the client's wire aliases.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ from .conftest import TODAY, make_invoice
 
 NUMBERS = list(range(910_000_001, 910_000_007))
 INTERVAL = timedelta(minutes=10)  # distribution completes 5 minutes after acceptance
+
+pytestmark = pytest.mark.usefixtures("dialect")  # every test: against both sandbox dialects
 
 
 class StopWatching(Exception):
