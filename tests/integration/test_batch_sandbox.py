@@ -96,6 +96,7 @@ def expire_tokens_now(sandbox: Sandbox) -> None:
     sandbox.expire_tokens_at(sandbox.clock.now())
 
 
+@pytest.mark.slow
 async def test_10k_invoices_through_mixed_faults_land_exactly_once(
     confirma_sandbox: Sandbox, confirma_client: ConfirmaClient
 ) -> None:
@@ -137,6 +138,7 @@ async def test_10k_invoices_through_mixed_faults_land_exactly_once(
     assert batch.stats.max_in_flight <= 64
 
 
+@pytest.mark.slow
 async def test_cancel_half_way_then_resume_with_the_journal(
     confirma_sandbox: Sandbox, confirma_client: ConfirmaClient, tmp_path: Path
 ) -> None:
@@ -213,6 +215,7 @@ sys.exit(0)
 """
 
 
+@pytest.mark.slow
 async def test_ctrl_c_leaves_a_consistent_journal_and_resume_finishes(
     dialect: DialectName, confirma_sandbox: Sandbox, confirma_client: ConfirmaClient, tmp_path: Path
 ) -> None:
