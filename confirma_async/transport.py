@@ -307,7 +307,12 @@ class Transport:
             ) as resp:
                 status = resp.status
                 if call.raw and status < 300:
-                    return await self._read_raw(resp)
+                    try:  # inlined: this is the bulk upload's hot path
+                        return RawAnswer(status, await resp.read(), headers=resp.headers)
+                    except (aiohttp.ClientError, TimeoutError) as exc:
+                        # A 2xx arrived: the request was applied, however its body ends.
+                        problem = f"the body could not be read ({type(exc).__name__})"
+                        return RawAnswer(status, b"", problem, resp.headers)
                 raw = await resp.read()
                 resp_headers = resp.headers
                 reason = resp.reason
@@ -341,15 +346,6 @@ class Transport:
                 raise ResponseDecodeError("response is not JSON", path="$", body=body)
             return body
         return self._raise_status(call, resp.status, reason, raw, resp_headers)
-
-    @staticmethod
-    async def _read_raw(resp: aiohttp.ClientResponse) -> RawAnswer:
-        """The body of a 2xx answer; a failure to read it does not undo the success."""
-        try:
-            return RawAnswer(resp.status, await resp.read(), headers=resp.headers)
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            problem = f"the body could not be read ({type(exc).__name__})"
-            return RawAnswer(resp.status, b"", problem, resp.headers)
 
     def _raise_status(
         self, call: _Call, status: int, reason: str | None, raw: bytes, headers: Any

@@ -26,13 +26,14 @@ import attrs
 from ..errors import ConfigurationError
 from ._fields import WIRE_ALIASES, is_wire_field, wire_name
 
-__all__ = ["WireAliases", "active_aliases", "using_aliases"]
+__all__ = ["WireAliases"]
 
 AliasPairs = tuple[tuple[str, str], ...]
 """``(alias, wire name)`` pairs of one model, in lookup order."""
 
 _FIELD = "wire_aliases"
 _ACTIVE: ContextVar[WireAliases | None] = ContextVar("confirma_wire_aliases", default=None)
+"""The aliases of the decode running now (``from_wire`` sets it; the converter reads it)."""
 
 
 class WireAliases:
@@ -174,27 +175,3 @@ def _model_class(model: type[Any] | str, spec: str) -> type[Any]:
     elif isinstance(model, type) and attrs.has(model) and model.__module__.startswith(__package__):
         return model
     raise ConfigurationError(_FIELD, spec, f"{model!r} is not a model class of confirma_async")
-
-
-def active_aliases() -> WireAliases | None:
-    """The aliases of the decode running now (set by ``from_wire``)."""
-    return _ACTIVE.get()
-
-
-class using_aliases:
-    """Make ``aliases`` the active set for the decodes inside the ``with`` block."""
-
-    __slots__ = ("_aliases", "_token")
-
-    def __init__(self, aliases: WireAliases | None) -> None:
-        self._aliases = aliases
-        self._token: Any = None
-
-    def __enter__(self) -> None:
-        if self._aliases is not None:
-            self._token = _ACTIVE.set(self._aliases)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._token is not None:
-            _ACTIVE.reset(self._token)
-            self._token = None

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import decimal
 import enum
+import types
+import typing
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -38,7 +40,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ..errors import RequestValidationError, ResponseDecodeError
-from ._aliases import _ACTIVE, WireAliases, using_aliases
+from ._aliases import _ACTIVE, WireAliases
 from ._fields import WIRE_ALIASES, WIRE_OMIT_NONE, WIRE_TYPE, guess_of, is_wire_field, wire_name
 
 __all__ = ["converter", "from_wire", "to_wire"]
@@ -190,12 +192,20 @@ class _Bad:
 
 def _lenient(hint: Any) -> Callable[[Any, Any], Any]:
     """Structure hook of a guessed field: its type if the value fits, else a :class:`_Bad`."""
+    args = typing.get_args(hint)
+    optional = typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in args
+    rest = [a for a in args if a is not type(None)]
+    target = rest[0] if optional and len(rest) == 1 else hint
+    hook: Callable[[Any, Any], Any] | None = None  # resolved at first use (models nest)
 
     def structure(value: Any, _: Any) -> Any:
+        nonlocal hook
         if value is None:
             return None
+        if hook is None:
+            hook = converter.get_structure_hook(target)
         try:
-            return converter.structure(value, hint)
+            return hook(value, target)
         except Exception:
             return _Bad(value)
 
@@ -364,11 +374,14 @@ def from_wire(data: Any, cls: type[T], aliases: WireAliases | None = None) -> T:
     request model whose documented rules the data breaks. A guessed field never fails (see the
     module doc of :mod:`confirma_async.models`).
     """
+    token = _ACTIVE.set(aliases) if aliases else None  # an empty set changes nothing
     try:
-        with using_aliases(aliases):
-            result: T = converter.structure(data, cls)
+        result: T = converter.structure(data, cls)
     except Exception as exc:
         raise _decode_error(exc, data) from exc
+    finally:
+        if token is not None:
+            _ACTIVE.reset(token)
     return result
 
 

@@ -93,42 +93,55 @@ def _records(rows: list[Any], pairs: tuple[tuple[str, str], ...]) -> list[Distri
             raise _Unusual
         if pairs:
             row = _renamed(row, pairs)
-        get = row.get
-        number = get("invoiceNumber")
-        case_id = get("caseId")
-        raw_day = get("invoiceDate")
-        if (
-            (number is not None and type(number) is not int)
-            or (case_id is not None and type(case_id) is not int)
-            or (raw_day is not None and (type(raw_day) is not str or len(raw_day) != 10))
+        try:  # every key present (the usual case): subscripts are cheaper than get()
+            number, case_id, raw_day = row["invoiceNumber"], row["caseId"], row["invoiceDate"]
+            raw_method, raw_status = row["distributionMethod"], row["distributionStatus"]
+            raw_control, raw_created = row["paymentControlStatus"], row["createdAt"]
+            raw_updated, raw_delivered = row["updatedAt"], row["deliveredAt"]
+        except KeyError:
+            get = row.get
+            number, case_id, raw_day = get("invoiceNumber"), get("caseId"), get("invoiceDate")
+            raw_method, raw_status = get("distributionMethod"), get("distributionStatus")
+            raw_control, raw_created = get("paymentControlStatus"), get("createdAt")
+            raw_updated, raw_delivered = get("updatedAt"), get("deliveredAt")
+        if (type(number) is not int and number is not None) or (
+            case_id is not None and type(case_id) is not int
         ):
             raise _Unusual
-        if raw_day is None:
-            day = None
-        else:
+        if type(raw_day) is str and len(raw_day) == 10:
             day = dates.get(raw_day)
             if day is None:
                 day = dates[raw_day] = date.fromisoformat(raw_day)
-        # A miss (an unlisted value, or not a string at all) takes the careful path.
-        raw = get("distributionMethod")
-        method = None if raw is None else (methods.get(raw) or _member(DistributionMethod, raw))
-        raw = get("distributionStatus")
-        status = None if raw is None else (statuses.get(raw) or _member(DistributionStatus, raw))
-        raw = get("paymentControlStatus")
-        control = None if raw is None else (controls.get(raw) or _member(PaymentControlStatus, raw))
+        elif raw_day is None:
+            day = None
+        else:
+            raise _Unusual
+        # A miss (an unlisted value, not a string, or absent) takes the careful path.
+        method = methods.get(raw_method) or (
+            None if raw_method is None else _member(DistributionMethod, raw_method)
+        )
+        status = statuses.get(raw_status) or (
+            None if raw_status is None else _member(DistributionStatus, raw_status)
+        )
+        control = controls.get(raw_control) or (
+            None if raw_control is None else _member(PaymentControlStatus, raw_control)
+        )
         # fromisoformat raises TypeError for a non-string: the generic converter then handles it.
-        raw = get("createdAt")
-        created = None if raw is None else parse(raw)
-        if created is not None and created.tzinfo is None:
-            created = created.replace(tzinfo=utc)
-        raw = get("updatedAt")
-        updated = None if raw is None else parse(raw)
-        if updated is not None and updated.tzinfo is None:
-            updated = updated.replace(tzinfo=utc)
-        raw_delivered = get("deliveredAt")
+        if raw_created is None:
+            created = None
+        else:
+            created = parse(raw_created)
+            if created.tzinfo is None:
+                created = created.replace(tzinfo=utc)
+        if raw_updated is None:
+            updated = None
+        else:
+            updated = parse(raw_updated)
+            if updated.tzinfo is None:
+                updated = updated.replace(tzinfo=utc)
         if raw_delivered is None:
             delivered = None
-        elif raw_delivered == raw:
+        elif raw_delivered == raw_updated:
             delivered = updated  # equal immutable values: share the object
         else:
             delivered = parse(raw_delivered)

@@ -30,7 +30,7 @@ class Resource:
         self._warned: set[tuple[str, str]] = set()
 
     def _decode(self, data: Any, cls: type[T]) -> T:
-        return from_wire(data, cls, self._aliases)
+        return from_wire(data, cls, self._aliases)  # an empty alias set costs nothing
 
     async def _get(
         self,
@@ -56,34 +56,23 @@ class Resource:
         extra_query: ExtraQuery,
         *,
         api_key: str | None = None,
-    ) -> T:
-        """``POST path`` with a request model; any 2xx answer becomes a ``cls`` result."""
-        answer = await self._send_post(path, body, extra_headers, extra_query, api_key=api_key)
-        return self._post_result(answer, cls, path)
+    ) -> tuple[T, RawAnswer]:
+        """``POST path`` with a request model; any 2xx answer becomes a ``cls`` result.
 
-    async def _send_post(
-        self,
-        path: str,
-        body: Any,
-        extra_headers: ExtraHeaders,
-        extra_query: ExtraQuery,
-        *,
-        api_key: str | None = None,
-    ) -> RawAnswer:
-        """``POST path`` with a request model; the 2xx answer, undecoded."""
-        headers = check_headers(extra_headers)
-        params = with_query(None, extra_query)
+        Returns the result and the raw answer (its status and headers). One await layer only:
+        ``Invoices.create``, the bulk hot path, calls the transport the same way inline.
+        """
         answer: RawAnswer = await self._transport.request(
             "POST",
             path,
-            params=params,
+            params=with_query(None, extra_query) if extra_query is not None else None,
             json=to_wire(body),
             idempotent=False,
             api_key=api_key,
-            headers=headers,
+            headers=check_headers(extra_headers) if extra_headers is not None else None,
             raw=True,
         )
-        return answer
+        return self._post_result(answer, cls, path), answer
 
     def _post_result(self, answer: RawAnswer, cls: type[T], path: str) -> T:
         data = decode_body(answer.body) if answer.problem is None else None
@@ -95,9 +84,9 @@ class Resource:
             except Exception as exc:  # only a documented field could fail; there are none
                 problem = f"the answer did not decode ({type(exc).__name__})"
             else:
-                unknown = sorted(getattr(result, "extra", None) or ())
+                unknown = getattr(result, "extra", None)
                 if unknown:
-                    problem = f"keys the client does not know: {', '.join(unknown)}"
+                    problem = f"keys the client does not know: {', '.join(sorted(unknown))}"
         elif problem is None:
             if data is None:
                 problem = "an empty body"

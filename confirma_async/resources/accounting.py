@@ -51,9 +51,10 @@ class Accounting(Resource):
         be ``None`` and ``raw_body`` holds it.
         """
         require_model("submission", submission, LedgerSubmission)
-        return await self._post(
+        status, _ = await self._post(
             _wire.PATH_ACCOUNTING_LEDGER, submission, SubmissionStatus, extra_headers, extra_query
         )
+        return status
 
     async def ledger_status(
         self,
@@ -87,13 +88,14 @@ class Accounting(Resource):
         Any 2xx answer is a success (A16; ``raw_body`` holds the answer).
         """
         require_model("submission", submission, AccountingPaymentsSubmission)
-        return await self._post(
+        accepted, _ = await self._post(
             _wire.PATH_ACCOUNTING_PAYMENT,
             submission,
             AccountingPaymentsAccepted,
             extra_headers,
             extra_query,
         )
+        return accepted
 
     async def payment_status(
         self,

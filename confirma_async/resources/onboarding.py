@@ -42,10 +42,9 @@ class Onboarding(Resource):
         """
         require_model("request", request, NewClientRequest)
         key = _check_token(partner_token, "partner_token")
-        answer = await self._send_post(
-            _wire.PATH_CLIENT, request, extra_headers, extra_query, api_key=key
+        created, answer = await self._post(
+            _wire.PATH_CLIENT, request, NewClient, extra_headers, extra_query, api_key=key
         )
-        created = self._post_result(answer, NewClient, _wire.PATH_CLIENT)
         if not created.access_token:
             names = ["accessToken", "token", "access_token"]
             names += self._aliases.names(NewClient, "access_token")
