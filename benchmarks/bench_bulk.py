@@ -47,7 +47,7 @@ from _results import figure, write
 from _sandbox_proc import start_canned_server, start_sandbox
 
 from confirma_async import ClientConfig, ConfirmaClient, InvoiceRequest
-from confirma_async._json import dumps
+from confirma_async._core.json import dumps
 from confirma_async.models._convert import from_wire, to_wire
 from confirma_async.testing import sample_invoice
 

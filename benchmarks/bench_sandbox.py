@@ -26,7 +26,7 @@ import aiohttp
 from _results import figure, write
 from _sandbox_proc import start_sandbox as start_proc
 
-from confirma_async._json import dumps
+from confirma_async._core.json import dumps
 from confirma_async.testing import sample_invoice
 
 

@@ -5,30 +5,14 @@ The public API is what this module exports; everything else is private.
 
 from __future__ import annotations
 
-from ._watch import (
-    DistributionWatcher,
-    WatchStats,
-)
 from .auth import (
     TokenManager,
     TokenRenewedCallback,
 )
-from .batch import (
-    BatchBusyError,
-    BatchKey,
-    BatchResult,
-    BatchStats,
-    BatchStatus,
-    BatchStream,
-    BatchSubmitter,
-    BatchSummary,
-    Journal,
-    JournalError,
-)
-from .client import (
-    ClientClosedError,
-    ConfirmaClient,
-)
+from .batch.journal import Journal
+from .batch.results import BatchKey, BatchResult, BatchStats, BatchStatus, BatchSummary
+from .batch.submitter import BatchStream, BatchSubmitter
+from .client import ConfirmaClient
 from .config import (
     ClientConfig,
     Environment,
@@ -46,11 +30,16 @@ from .errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    BatchBusyError,
+    ClientClosedError,
     ConfigurationError,
     ConfirmaError,
     ConflictError,
+    JournalError,
     LookupInconclusiveError,
     NotFoundError,
+    PagerStateError,
+    PaginationError,
     PayloadTooLargeError,
     PermissionDeniedError,
     RateLimitError,
@@ -59,6 +48,7 @@ from .errors import (
     ServerError,
     TokenNotFoundError,
     UnprocessableEntityError,
+    WindowTruncatedError,
 )
 from .models import (
     AccountingInvoiceStatus,
@@ -126,15 +116,9 @@ from .models import (
     TokenValidation,
     WireAliases,
 )
-from .pagination import (
-    AsyncPager,
-    Page,
-    PagerStateError,
-    PagerStats,
-    PaginationError,
-    WindowResult,
-    WindowTruncatedError,
-)
+from .pagination.pager import AsyncPager
+from .pagination.pages import Page, PagerStats, WindowResult
+from .pagination.watch import DistributionWatcher, WatchStats
 
 __all__ = [
     "APIConnectionError",

@@ -14,10 +14,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from . import _wire
-from ._error_body import decode_body
-from ._extras import ExtraHeaders, ExtraQuery, check_headers, with_query
-from ._logging import default_logger
+from ._core import wire as _wire
+from ._core.checks import ExtraHeaders, ExtraQuery, check_headers, check_token, with_query
+from ._core.logging import default_logger
+from ._core.responses import decode_body
 from .errors import AuthenticationError, ConfigurationError, ConfirmaError, TokenNotFoundError
 from .models._aliases import WireAliases
 from .models._convert import from_wire
@@ -67,12 +67,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _check_token(token: object, field: str = "api_key") -> str:
-    if not isinstance(token, str) or not token.strip():
-        raise ConfigurationError(field, "<redacted>", "must be a non-empty string")
-    return token
-
-
 class TokenManager:
     """Holds the access token, validates and renews it.
 
@@ -95,7 +89,7 @@ class TokenManager:
         logger: Any = None,
         wire_aliases: WireAliases | None = None,
     ) -> None:
-        self._token = _Secret(_check_token(token))
+        self._token = _Secret(check_token(token))
         if expires_at is not None and expires_at.tzinfo is None:
             raise ConfigurationError("token_expires_at", expires_at, "must be timezone-aware")
         self._expires_at = expires_at

@@ -9,22 +9,19 @@ from typing import Any, Self
 
 import aiohttp
 
-from ._closing import AsyncClosing
-from ._logging import default_logger
+from ._core.closing import AsyncClosing
+from ._core.logging import default_logger
 from .auth import TokenManager, TokenRenewedCallback
-from .batch import BatchSubmitter, Journal
+from .batch.journal import Journal
+from .batch.submitter import BatchSubmitter
 from .config import ClientConfig, Environment, resolve_base_url
-from .errors import ConfirmaError
+from .errors import ClientClosedError
 from .models._aliases import WireAliases
 from .resources.accounting import Accounting
 from .resources.invoices import Invoices
 from .resources.onboarding import Onboarding
 from .resources.payments import Payments
 from .transport import Transport
-
-
-class ClientClosedError(ConfirmaError):
-    """A request was made on a client that has been closed."""
 
 
 class ConfirmaClient(AsyncClosing):
@@ -121,7 +118,8 @@ class ConfirmaClient(AsyncClosing):
         ``Journal``) makes the job resumable; ``max_attempts`` bounds the submissions per item.
         """
         return BatchSubmitter(
-            self,
+            self.invoices,
+            closed=lambda: self._closed,
             concurrency=concurrency,
             rate_limit=rate_limit,
             ordered=ordered,

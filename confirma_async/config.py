@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from . import _wire
+from ._core import wire as _wire
 from .errors import ConfigurationError
 
 __version__ = "0.1.0"

@@ -9,6 +9,7 @@ Every error the library raises is a :class:`ConfirmaError`. HTTP failures are
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 
@@ -91,6 +92,63 @@ class LookupInconclusiveError(ConfirmaError):
     def __init__(self, message: str, *, keys: list[str]) -> None:
         self.keys = keys
         super().__init__(message)
+
+
+class ClientClosedError(ConfirmaError):
+    """A request was made on a client that has been closed."""
+
+
+class PaginationError(ConfirmaError):
+    """Fetching one window of a listing failed; ``__cause__`` is the original error.
+
+    ``window_start``/``window_end`` name the failing window. Records of earlier windows were
+    already yielded; ``pager.checkpoint`` resumes at this window.
+    """
+
+    def __init__(self, message: str, *, source: str, window_start: date, window_end: date) -> None:
+        self.source = source
+        self.window_start = window_start
+        self.window_end = window_end
+        super().__init__(f"{source} window {window_start}..{window_end}: {message}")
+
+    @property
+    def error(self) -> BaseException | None:
+        """The original error (same as ``__cause__``), e.g. a ``ServerError``."""
+        return self.__cause__
+
+
+class WindowTruncatedError(PaginationError):
+    """A one-day window still holds more records than the server returns in one response.
+
+    A day cannot be split further (the API filters by date), so rather than drop records the pager
+    stops here. Narrow the query (e.g. ``invoice_number=``) or raise the server's limit.
+    """
+
+    def __init__(
+        self, *, source: str, window_start: date, window_end: date, returned: int, total: int | None
+    ) -> None:
+        self.returned = returned
+        self.total = total
+        matched = f"{total} records matched" if total is not None else "the response hit the limit"
+        super().__init__(
+            f"{matched} but the server returned {returned}; a one-day window cannot be split "
+            "further, so the pager stops instead of dropping records",
+            source=source,
+            window_start=window_start,
+            window_end=window_end,
+        )
+
+
+class PagerStateError(ConfirmaError, RuntimeError):
+    """A pager was iterated a second time (or after ``aclose``); a pager runs once."""
+
+
+class JournalError(ConfirmaError):
+    """The journal file cannot be used (unreadable line, locked by another process, I/O error)."""
+
+
+class BatchBusyError(ConfirmaError, RuntimeError):
+    """A ``BatchSubmitter`` runs one stream at a time; this one already has a stream open."""
 
 
 class APIConnectionError(ConfirmaError):

@@ -26,9 +26,8 @@ import backoff
 from multidict import CIMultiDict
 from yarl import URL
 
-from . import _json
-from ._error_body import build_status_error, decode_body
-from ._retry_after import parse_retry_after
+from ._core import json as _json
+from ._core.responses import build_status_error, decode_body, parse_retry_after
 from .auth import TokenManager
 from .config import ClientConfig
 from .errors import (

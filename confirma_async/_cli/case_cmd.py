@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import CaseDetails
-from .._json import dumps
+from .._core.json import dumps
 from ..models import to_wire
 from .params import binary_stream, settings_of
 from .runner import EXIT_OK, run

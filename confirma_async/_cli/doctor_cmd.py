@@ -6,7 +6,7 @@ from datetime import date
 
 import click
 
-from .._json import dumps
+from .._core.json import dumps
 from ..doctor import AssumptionVerdict, DoctorReport, check_assumptions
 from .params import DATE_METAVAR, binary_stream, parse_date, settings_of
 from .runner import EXIT_FAILED, EXIT_OK, run

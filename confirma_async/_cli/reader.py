@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Generic, TypeVar
 
 from .. import ConfirmaError
-from .._json import loads
+from .._core.json import loads
 from ..models import from_wire
 
 M = TypeVar("M")

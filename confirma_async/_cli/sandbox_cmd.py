@@ -168,7 +168,7 @@ def demo_command(invoices: int, concurrency: int, seed: int) -> None:
     Upload generated invoices, stream their distribution records, read a case, payments and
     settlements, and print a summary. No credentials, no network (the sandbox is in-process).
     """
-    from ..testing._demo import run_demo
+    from .demo import run_demo
 
     code = asyncio.run(run_demo(invoices=invoices, concurrency=concurrency, seed=seed))
     click.get_current_context().exit(code)

@@ -12,7 +12,7 @@ import csv
 import io
 from typing import IO, Any, Protocol
 
-from .._json import dumps
+from .._core.json import dumps
 from ..models import to_wire
 from ..models._fields import wire_fields, wire_name
 

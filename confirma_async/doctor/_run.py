@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .. import _wire
-from .._error_body import decode_body
+from .._core import wire as _wire
+from .._core.checks import check_date, positive_int
+from .._core.responses import decode_body
 from ..errors import APIStatusError, AuthenticationError, ConfirmaError, RequestValidationError
 from ..models import (
     AccountingInvoiceStatusList,
@@ -29,7 +30,6 @@ from ..models import (
 )
 from ..models._convert import from_wire
 from ..models._fields import guess_of, wire_name
-from ..resources._params import check_date, positive_int
 from ._report import AssumptionCheck, AssumptionVerdict, DoctorReport
 from ._shapes import FieldKey, ShapeSurvey
 

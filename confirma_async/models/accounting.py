@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from .._wire import ACCOUNTING_INVOICES_KEY
+from .._core.wire import ACCOUNTING_INVOICES_KEY
 from . import _validate as v
 from ._fields import extra_field, guessed, raw_body_field, rules, wire
 from ._open_enum import OpenIntEnum, OpenStrEnum

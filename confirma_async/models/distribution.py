@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from .._wire import DISTRIBUTION_RECORDS_KEY
+from .._core.wire import DISTRIBUTION_RECORDS_KEY
 from ._fields import extra_field, guessed, wire
 from ._open_enum import OpenStrEnum
 from .invoices import DistributionMethod

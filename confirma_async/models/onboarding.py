@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 
-from .._wire import RENEW_EXPIRES_KEYS, RENEW_TOKEN_KEYS
+from .._core.wire import RENEW_EXPIRES_KEYS, RENEW_TOKEN_KEYS
 from . import _validate as v
 from ._fields import extra_field, guessed, raw_body_field, rules
 from ._open_enum import OpenStrEnum

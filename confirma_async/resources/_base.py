@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from .._error_body import decode_body
+from .._core.checks import ExtraHeaders, ExtraQuery, check_headers, with_query
+from .._core.responses import decode_body
 from ..models._aliases import WireAliases
 from ..models._convert import from_wire, to_wire
 from ..transport import RawAnswer, Transport
-from ._params import ExtraHeaders, ExtraQuery, check_headers, with_query
 
 T = TypeVar("T")
 

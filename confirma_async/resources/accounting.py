@@ -9,8 +9,15 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, timedelta
 from typing import Any, Protocol, TypeVar
 
-from .. import _wire
-from .._paging import ONE_DAY, WindowResult
+from .._core import wire as _wire
+from .._core.checks import (
+    ExtraHeaders,
+    ExtraQuery,
+    check_extras,
+    positive_int,
+    require_model,
+    window,
+)
 from ..models.accounting import (
     AccountingInvoiceStatus,
     AccountingInvoiceStatusList,
@@ -23,9 +30,10 @@ from ..models.accounting import (
     LedgerSubmission,
     SubmissionStatus,
 )
-from ..pagination import AsyncPager
+from ..pagination.pager import AsyncPager
+from ..pagination.pages import WindowResult
+from ..pagination.windows import ONE_DAY
 from ._base import Resource
-from ._params import ExtraHeaders, ExtraQuery, check_extras, positive_int, require_model, window
 
 S = TypeVar("S", bound="_HasSourceIdentifier")
 

@@ -10,20 +10,8 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from .. import _wire
-from .._paging import ONE_DAY, WindowResult
-from .._watch import Clock, DistributionWatcher, Sleep
-from ..errors import LookupInconclusiveError, RequestValidationError
-from ..models._convert import to_wire
-from ..models._distribution_fast import decode_distribution_page
-from ..models.actions import ActionsQueued, ActionsRequest
-from ..models.cases import CaseDetails
-from ..models.distribution import DistributionPage, DistributionRecord
-from ..models.invoices import InvoiceCreated, InvoiceRequest
-from ..pagination import AsyncPager, WindowFetch
-from ..transport import RawAnswer
-from ._base import Resource
-from ._params import (
+from .._core import wire as _wire
+from .._core.checks import (
     ExtraHeaders,
     ExtraQuery,
     check_date,
@@ -34,6 +22,19 @@ from ._params import (
     window,
     with_query,
 )
+from ..errors import LookupInconclusiveError, RequestValidationError
+from ..models._convert import to_wire
+from ..models._distribution_fast import decode_distribution_page
+from ..models.actions import ActionsQueued, ActionsRequest
+from ..models.cases import CaseDetails
+from ..models.distribution import DistributionPage, DistributionRecord
+from ..models.invoices import InvoiceCreated, InvoiceRequest
+from ..pagination.pager import AsyncPager
+from ..pagination.pages import WindowFetch, WindowResult
+from ..pagination.watch import Clock, DistributionWatcher, Sleep
+from ..pagination.windows import ONE_DAY
+from ..transport import RawAnswer
+from ._base import Resource
 
 
 class Invoices(Resource):

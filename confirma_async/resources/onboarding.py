@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .. import _wire
-from ..auth import TokenManager, _check_token
+from .._core import wire as _wire
+from .._core.checks import ExtraHeaders, ExtraQuery, require_model
+from .._core.checks import check_token as _check_token
+from ..auth import TokenManager
 from ..errors import TokenNotFoundError
 from ..models._aliases import WireAliases
 from ..models.onboarding import NewClient, NewClientRequest, TokenValidation
 from ..transport import Transport
 from ._base import Resource
-from ._params import ExtraHeaders, ExtraQuery, require_model
 
 
 class Onboarding(Resource):

@@ -10,13 +10,14 @@ from collections.abc import Hashable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from .. import _wire
-from .._paging import ONE_DAY, WindowResult
+from .._core import wire as _wire
+from .._core.checks import ExtraHeaders, ExtraQuery, check_extras, window
 from ..errors import RequestValidationError
 from ..models.payments import Payment, Settlement, SettlementsPage
-from ..pagination import AsyncPager
+from ..pagination.pager import AsyncPager
+from ..pagination.pages import WindowResult
+from ..pagination.windows import ONE_DAY
 from ._base import Resource
-from ._params import ExtraHeaders, ExtraQuery, check_extras, window
 
 
 class Payments(Resource):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from .. import _wire
+from .._core import wire as _wire
 from ._events import Timeline
 from ._generator import unit
 from ._http import ApiError

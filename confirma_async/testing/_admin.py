@@ -23,7 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .._json import loads
+from .._core.json import loads
 from ._faults import Faults
 from ._fmt import money, stamp
 from ._http import ApiError, json_response

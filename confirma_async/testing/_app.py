@@ -18,7 +18,7 @@ import struct
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from .. import _wire
+from .._core import wire as _wire
 from ._admin import ADMIN_PREFIX, admin_routes
 from ._dialect import rewriter
 from ._faults import FaultRule, Faults

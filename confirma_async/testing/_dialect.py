@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .. import _wire
-from .._json import dumps, loads
+from .._core import wire as _wire
+from .._core.json import dumps, loads
 from ._http import JSON_TYPE
 
 if TYPE_CHECKING:

@@ -6,8 +6,8 @@ from typing import Any
 
 from aiohttp import web
 
-from .. import _wire
-from .._json import loads
+from .._core import wire as _wire
+from .._core.json import loads
 from ._accounting import LISTING_KEYS, Kind, SyncItem
 from ._fmt import stamp
 from ._http import json_response, raw_json_response, validation_error

@@ -7,8 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
-from .. import _wire
-from .._json import dumps
+from .._core import wire as _wire
+from .._core.json import dumps
 
 JSON_TYPE = "application/json"
 

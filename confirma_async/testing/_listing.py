@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
-from .. import _wire
-from .._json import dumps
+from .._core import wire as _wire
+from .._core.json import dumps
 from ._fmt import stamp
 from ._generator import GEN_INVOICE_BASE, PER_DAY
 from ._http import ApiError

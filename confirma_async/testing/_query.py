@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .. import _wire
+from .._core import wire as _wire
 from ._http import ApiError, validation_error
 from ._validate import parse_date
 

@@ -8,7 +8,7 @@ from types import TracebackType
 
 from aiohttp import web
 
-from .. import _wire
+from .._core import wire as _wire
 from ._admin import ADMIN_PREFIX
 from ._app import build_app
 from ._clock import Clock, SystemClock

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from .. import _wire
+from .._core import wire as _wire
 from ._accounting import AccountingSync, SyncItem
 from ._actions import ActionQueue
 from ._cases import Case

@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from confirma_async import ConfirmaClient
-from confirma_async._json import dumps
+from confirma_async._core.json import dumps
 from confirma_async.cli import cli
 from confirma_async.testing import ManualClock, Sandbox, SandboxConfig, sample_invoice
 

@@ -6,7 +6,7 @@ import stat
 from datetime import timedelta
 from pathlib import Path
 
-from confirma_async._json import loads
+from confirma_async._core.json import loads
 
 from .conftest import ServerThread, invoices, invoke, write_jsonl
 

@@ -14,7 +14,7 @@ import pytest
 
 from confirma_async import ConfirmaClient, DistributionRecord, Payment, Settlement
 from confirma_async._cli.writers import cell, wire_columns
-from confirma_async._json import loads
+from confirma_async._core.json import loads
 from confirma_async.models import to_wire
 
 from .conftest import LineReader, ServerThread, invoices, invoke, spawn, write_jsonl
@@ -41,7 +41,7 @@ def history(server: ServerThread, tmp_path: Path) -> tuple[date, date]:
 
 def wire(records: list[Any]) -> list[dict[str, Any]]:
     """What the library's records look like on the wire, through the same JSON encoder."""
-    from confirma_async._json import dumps
+    from confirma_async._core.json import dumps
 
     return [loads(dumps(to_wire(r))) for r in records]
 

@@ -31,7 +31,7 @@ from confirma_async import (
     InvoiceAction,
     NotFoundError,
 )
-from confirma_async._batch_window import SlidingWindow
+from confirma_async.batch.window import SlidingWindow
 from confirma_async.testing import DialectName, FaultRule, Sandbox, SandboxConfig, sample_invoice
 
 from .conftest import aliases_for

@@ -6,8 +6,8 @@ import io
 
 import pytest
 
+from confirma_async._cli.demo import run_demo
 from confirma_async.cli import main
-from confirma_async.testing._demo import run_demo
 
 
 async def test_demo_runs_and_reports_consistent_figures() -> None:

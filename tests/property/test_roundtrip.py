@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from confirma_async import _json
 from confirma_async import models as m
+from confirma_async._core import json as _json
 from confirma_async.errors import RequestValidationError, ResponseDecodeError
 from confirma_async.models import from_wire, to_wire
 from confirma_async.models._iso_codes import COUNTRY_CODES, CURRENCY_CODES

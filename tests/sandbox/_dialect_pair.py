@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 from multidict import CIMultiDictProxy
 
-from confirma_async._json import dumps, loads
+from confirma_async._core.json import dumps, loads
 from confirma_async.testing import ManualClock, Sandbox, SandboxConfig, sample_invoice
 
 TODAY = "2026-01-05"  # ManualClock's default start date

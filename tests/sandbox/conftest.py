@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from confirma_async._json import dumps, loads
+from confirma_async._core.json import dumps, loads
 from confirma_async.testing import Sandbox
 
 DEFAULT = object()

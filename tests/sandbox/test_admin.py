@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from confirma_async._json import dumps, loads
+from confirma_async._core.json import dumps, loads
 from confirma_async.testing import Sandbox, sample_invoice
 
 from .conftest import Api

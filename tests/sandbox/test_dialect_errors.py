@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from confirma_async._json import loads
+from confirma_async._core.json import loads
 from confirma_async.testing import sample_client, sample_invoice
 
 from ._dialect_pair import PROBLEM_TYPE, REQUEST_ID, TODAY, Pair, open_pair, problem

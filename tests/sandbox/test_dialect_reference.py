@@ -11,7 +11,7 @@ from datetime import timedelta
 import aiohttp
 import pytest
 
-from confirma_async._json import loads
+from confirma_async._core.json import loads
 from confirma_async.cli import cli, main, sandbox_config
 from confirma_async.testing import ALTERNATE_DIALECT, SandboxConfig, sample_invoice
 

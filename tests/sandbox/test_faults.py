@@ -7,7 +7,7 @@ from datetime import timedelta
 import aiohttp
 import pytest
 
-from confirma_async._json import dumps
+from confirma_async._core.json import dumps
 from confirma_async.testing import (
     FaultRule,
     Faults,

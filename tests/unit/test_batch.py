@@ -24,7 +24,7 @@ from confirma_async import (
     RequestValidationError,
     ServerError,
 )
-from confirma_async._batch_jobs import LOOKUP_ROUNDS
+from confirma_async.batch.invoices import LOOKUP_ROUNDS
 from confirma_async.models._convert import to_wire
 
 from .batch_fakes import FakeCfis, comment, invoice

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from confirma_async import ConfirmaClient, InvoiceCreated, InvoiceRequest
-from confirma_async._batch_window import SlidingWindow
-from confirma_async._rate import RateLimiter
+from confirma_async.batch.rate import RateLimiter
+from confirma_async.batch.window import SlidingWindow
 
 from .batch_fakes import invoice
 

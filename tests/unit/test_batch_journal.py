@@ -11,7 +11,7 @@ import pytest
 from aioresponses import aioresponses
 
 from confirma_async import BatchStatus, ConfirmaClient, Journal, JournalError
-from confirma_async._batch_window import SlidingWindow
+from confirma_async.batch.window import SlidingWindow
 
 from .batch_fakes import FakeCfis, comment, invoice
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from confirma_async._json import dumps, loads
+from confirma_async._core.json import dumps, loads
 
 
 def test_decimals_are_written_digit_for_digit() -> None:

@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from confirma_async import DistributionRecord
-from confirma_async._watch import DistributionWatcher, fingerprint
 from confirma_async.pagination import AsyncPager, WindowResult
+from confirma_async.pagination.watch import DistributionWatcher, fingerprint
 
 D = timedelta(days=1)
 DAY = date(2026, 3, 10)

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from confirma_async import _json
+from confirma_async._core import json as _json
 from confirma_async.errors import ResponseDecodeError
 from confirma_async.models import (
     AccountingInvoiceStatusList,

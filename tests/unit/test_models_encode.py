@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from confirma_async import _json
+from confirma_async._core import json as _json
 from confirma_async.models import (
     AccountingPayment,
     AccountingPaymentsSubmission,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from confirma_async import DistributionPage, ResponseDecodeError
-from confirma_async._json import loads
+from confirma_async._core.json import loads
 from confirma_async.models._convert import from_wire
 from confirma_async.models._distribution_fast import _build, _init_build, decode_distribution_page
 from confirma_async.testing._generator import Generator

@@ -8,7 +8,7 @@ import pytest
 from aioresponses import aioresponses
 
 from confirma_async import ClientConfig, ConfirmaClient, RateLimitError
-from confirma_async._retry_after import parse_retry_after
+from confirma_async._core.responses import parse_retry_after
 
 from .conftest import BASE, TOKEN, calls, url
 

@@ -7,24 +7,18 @@ failure proving nothing was queued (429, a refused connection) is re-sent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from ._batch_jobs import (
-    ActionKeyFunc,
-    Context,
-    Outcome,
-    Run,
-    as_model,
-    from_journal,
-    invalid,
-    may_resend,
-)
-from ._batch_types import BatchResult, BatchStatus
-from ._journal import BatchKey
-from .errors import ConfirmaError, RequestValidationError
-from .models.actions import ActionsRequest, InvoiceAction, QueuedAction
+from ..errors import ConfirmaError, RequestValidationError
+from ..models.actions import ActionsRequest, InvoiceAction, QueuedAction
+from .jobs import Context, Prepared, Run, as_model, from_journal, invalid, may_resend
+from .results import BatchKey, BatchResult, BatchStatus
 
 T = TypeVar("T")
+
+ActionKeyFunc = Callable[[InvoiceAction], BatchKey]
+"""Gives an action its caller-chosen key (``int`` or ``str``, stable across runs)."""
 
 
 def default_action_key(index: int, action: InvoiceAction) -> str:
@@ -48,7 +42,7 @@ class ActionJobs(Generic[T]):
         self._ctx = ctx
         self._key = key
 
-    def prepare(self, index: int, item: T) -> Outcome[T, QueuedAction]:
+    def prepare(self, index: int, item: T) -> Prepared[T, QueuedAction]:
         """A finished result (invalid, or known per the journal) or the coroutine that sends."""
         try:
             action = as_model(item, InvoiceAction, "action")

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Generic, TypeVar
 
-from ._pager_engine import Engine
-from ._paging import Page
+from .engine import WindowEngine
+from .pages import Page
 
 T = TypeVar("T")
 
@@ -22,7 +22,7 @@ class PageIterator(Generic[T]):
 
     __slots__ = ("_engine",)
 
-    def __init__(self, engine: Engine[T]) -> None:
+    def __init__(self, engine: WindowEngine[T]) -> None:
         self._engine = engine
 
     def __aiter__(self) -> PageIterator[T]:
@@ -47,7 +47,7 @@ class ItemIterator(Generic[T]):
 
     __slots__ = ("_engine", "_i", "_items", "_n")
 
-    def __init__(self, engine: Engine[T]) -> None:
+    def __init__(self, engine: WindowEngine[T]) -> None:
         self._engine = engine
         self._items: list[T] = []
         self._i = 0

@@ -1,4 +1,4 @@
-"""Result types of the batch submitter (re-exported by ``confirma_async.batch``)."""
+"""What the batch submitter reports: one result per item, stream counters and summaries."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from ._journal import BatchKey
-
 T = TypeVar("T")
 R = TypeVar("R")
+
+BatchKey = int | str
+"""The key of a batch item: the invoice number, or an action's key (see ``BatchSubmitter``)."""
 
 
 class BatchStatus(enum.Enum):
@@ -107,3 +108,25 @@ class BatchSummary:
             self.from_journal += 1
         self.attempts += result.attempts
         self.lookups += result.lookups
+
+
+@attrs.define(kw_only=True)
+class BatchStats:
+    """Live counters of one batch stream (reset when a stream starts); for tests and metrics.
+
+    ``in_flight`` counts requests being sent right now; ``window`` the items taken from the input
+    and not yet handed back (running or finished); ``buffered`` the finished ones among them.
+    ``max_*`` are the peaks. ``pulled - handed_back == window`` at every hand-back.
+    """
+
+    pulled: int = 0
+    handed_back: int = 0
+    in_flight: int = 0
+    max_in_flight: int = 0
+    window: int = 0
+    max_window: int = 0
+    buffered: int = 0
+    max_buffered: int = 0
+    requests: int = 0
+    lookups: int = 0
+    resends: int = 0

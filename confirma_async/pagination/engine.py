@@ -7,8 +7,8 @@ failed in a way a narrower window may avoid (413, timeout, 5xx). Window fetches 
 *return* their exception instead of raising it, so a failure surfaces only when the consumer reaches
 that window and no task ever ends with an unretrieved exception.
 
-Stopping: :meth:`Engine.cancel` (synchronous) cancels outstanding fetches; the iterators in
-``_pager_iter`` call it when they are dropped, and :meth:`Engine.aclose` also waits for them.
+Stopping: :meth:`WindowEngine.cancel` (synchronous) cancels outstanding fetches; the iterators in
+``_pager_iter`` call it when they are dropped, and :meth:`WindowEngine.aclose` also waits for them.
 """
 
 from __future__ import annotations
@@ -19,19 +19,16 @@ from collections.abc import Callable, Hashable, Sequence
 from datetime import date, timedelta
 from typing import Any, Generic, TypeVar
 
-from ._paging import (
-    ONE_DAY,
-    Page,
-    PagerStats,
+from ..errors import (
+    APITimeoutError,
     PaginationError,
-    Resume,
-    WindowFetch,
-    WindowResult,
+    PayloadTooLargeError,
+    ServerError,
     WindowTruncatedError,
-    encode_checkpoint,
-    split_window,
 )
-from .errors import APITimeoutError, PayloadTooLargeError, ServerError
+from .checkpoints import Resume, encode_checkpoint
+from .pages import Page, PagerStats, WindowFetch, WindowResult
+from .windows import ONE_DAY, split_window
 
 T = TypeVar("T")
 
@@ -53,7 +50,7 @@ class _Slot:
         self.task: asyncio.Task[WindowResult[Any] | Exception] | None = None
 
 
-class Engine(Generic[T]):
+class WindowEngine(Generic[T]):
     """Window planning, bounded prefetch, adaptive splitting, de-duplication and checkpoints."""
 
     def __init__(

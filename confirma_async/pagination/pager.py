@@ -1,31 +1,4 @@
-"""Streaming over CFIS listings: :class:`AsyncPager` walks an explicit date range window by window.
-
-CFIS listings (distribution records, payments, settlements, accounting statuses) document no page
-or cursor parameters: they filter by an inclusive date window and fall back to the last 30 days when
-none is given. Every listing method of this client therefore takes an explicit ``[start, end]``
-(``datetime.date``, inclusive) and returns an :class:`AsyncPager`::
-
-    pager = client.invoices.distributions(date(2026, 1, 1), date(2026, 3, 31))
-    async for record in pager:          # records in window order
-        store(record)
-        save(pager.checkpoint)          # JSON: resume with resume_from=checkpoint
-
-* **Windows** are whole days (the API filters by date), ``window=timedelta(days=1)`` by default.
-* **Prefetch**: while you consume one window the next ``prefetch`` windows (default 2) are fetched;
-  records still come strictly in window order and at most ``prefetch + 1`` windows are in memory.
-* **Adaptive splitting**: a window the server cut (``metaData.totalCount`` above the records
-  returned, A11; or, for listings without counts, a response of ``max_records_per_response``
-  records) or refused as too large (413) is split in two, down to one day; a window that times out
-  or fails with a 5xx (after the transport's own retries) is split while it is wider than
-  ``min_window``. Records are de-duplicated by key across window edges. A single day that is still
-  cut raises :class:`WindowTruncatedError` rather than drop records.
-* **Errors** surface at the window where they happened, after every record before it, as a
-  :class:`PaginationError` naming the window, with the typed original as ``__cause__``.
-* **Stopping**: ``break``, an exception in your loop body, cancellation and
-  :meth:`AsyncPager.aclose` cancel outstanding fetches (``async with pager:`` also waits for them).
-* A pager runs once; iterate it with ``async for``, :meth:`~AsyncPager.pages` or
-  :meth:`~AsyncPager.to_list`, and resume a new one from :attr:`~AsyncPager.checkpoint`.
-"""
+"""The public pager: :class:`AsyncPager`, one listing across an inclusive date range."""
 
 from __future__ import annotations
 
@@ -33,35 +6,16 @@ from collections.abc import AsyncIterator, Callable, Hashable, Mapping
 from datetime import date, timedelta
 from typing import Any, Generic, TypeVar
 
-from ._closing import AsyncClosing
-from ._pager_engine import Engine
-from ._pager_iter import ItemIterator, PageIterator
-from ._paging import (
-    ONE_DAY,
-    Page,
-    PagerStateError,
-    PagerStats,
-    PaginationError,
-    WindowFetch,
-    WindowResult,
-    WindowTruncatedError,
-    decode_checkpoint,
-    non_negative_int,
-    whole_days,
-)
-from .errors import RequestValidationError
-from .resources._params import check_date, positive_int
+from .._core.checks import check_date, non_negative_int, positive_int, whole_days
+from .._core.closing import AsyncClosing
+from ..errors import PagerStateError, RequestValidationError
+from .checkpoints import decode_checkpoint
+from .engine import WindowEngine
+from .iterators import ItemIterator, PageIterator
+from .pages import Page, PagerStats, WindowFetch
+from .windows import ONE_DAY
 
-__all__ = [
-    "AsyncPager",
-    "Page",
-    "PagerStateError",
-    "PagerStats",
-    "PaginationError",
-    "WindowFetch",
-    "WindowResult",
-    "WindowTruncatedError",
-]
+__all__ = ["AsyncPager"]
 
 T = TypeVar("T")
 
@@ -109,7 +63,7 @@ class AsyncPager(AsyncClosing, Generic[T]):
         )
         resume = None if resume_from is None else decode_checkpoint(resume_from, source=source)
         self._start = start
-        self._engine: Engine[T] = Engine(
+        self._engine: WindowEngine[T] = WindowEngine(
             fetch=fetch,
             key=key,
             source=source,

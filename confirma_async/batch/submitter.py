@@ -20,44 +20,26 @@ import os
 import time
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import attrs
 
-from ._batch_actions import ActionJobs, default_action_key
-from ._batch_jobs import ActionKeyFunc, Context, InvoiceJobs, InvoiceResponse
-from ._batch_types import BatchResult, BatchStatus, BatchSummary
-from ._batch_window import BatchStats, SlidingWindow
-from ._closing import AsyncClosing
-from ._journal import BatchKey, Journal, JournalError
-from ._rate import RateLimiter
-from .errors import ConfigurationError, ConfirmaError
-from .models.actions import QueuedAction
+from .._core.closing import AsyncClosing
+from ..errors import BatchBusyError, ClientClosedError, ConfigurationError
+from ..models.actions import QueuedAction
+from ..resources.invoices import Invoices
+from .actions import ActionJobs, ActionKeyFunc
+from .invoices import InvoiceJobs, InvoiceResponse
+from .jobs import Context
+from .journal import Journal
+from .rate import RateLimiter
+from .results import BatchResult, BatchStats, BatchSummary
+from .window import SlidingWindow
 
-if TYPE_CHECKING:
-    from .client import ConfirmaClient
-
-__all__ = [
-    "BatchBusyError",
-    "BatchKey",
-    "BatchResult",
-    "BatchStats",
-    "BatchStatus",
-    "BatchStream",
-    "BatchSubmitter",
-    "BatchSummary",
-    "InvoiceResponse",
-    "Journal",
-    "JournalError",
-    "default_action_key",
-]
+__all__ = ["BatchStream", "BatchSubmitter"]
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-class BatchBusyError(ConfirmaError, RuntimeError):
-    """A ``BatchSubmitter`` runs one stream at a time; this one already has a stream open."""
 
 
 class BatchStream(AsyncClosing, Generic[T, R]):
@@ -91,6 +73,10 @@ class BatchStream(AsyncClosing, Generic[T, R]):
 class BatchSubmitter:
     """Submits many invoices or actions with bounded concurrency; made by ``client.batch(...)``.
 
+    It sends through ``invoices`` (the client's invoices resource) and refuses to start a stream
+    once ``closed()`` says the client is closed (:class:`ClientClosedError`, as every request of a
+    closed client does).
+
     ``concurrency``: at most this many requests in flight, and at most twice this many items taken
     from the input and not yet handed back (running, or finished and waiting for you), so memory
     is O(concurrency) whatever the input length, and intake stops when you stop taking results.
@@ -106,8 +92,9 @@ class BatchSubmitter:
 
     def __init__(
         self,
-        client: ConfirmaClient,
+        invoices: Invoices,
         *,
+        closed: Callable[[], bool] = lambda: False,
         concurrency: int = 32,
         rate_limit: float | None = None,
         ordered: bool = False,
@@ -116,7 +103,8 @@ class BatchSubmitter:
     ) -> None:
         _check_positive_int("concurrency", concurrency)
         _check_positive_int("max_attempts", max_attempts)
-        self._client = client
+        self._invoices = invoices
+        self._closed = closed
         self.concurrency = concurrency
         """At most this many requests in flight (and items pending)."""
         self.ordered = ordered
@@ -193,10 +181,10 @@ class BatchSubmitter:
         return summary
 
     def _context(self) -> Context:
-        if self._client.closed:
-            raise ConfigurationError("client", "closed", "the client of this batch is closed")
+        if self._closed():
+            raise ClientClosedError("the client of this batch is closed")
         return Context(
-            self._client.invoices,
+            self._invoices,
             stats=self.stats,
             limiter=self._limiter,
             journal=self.journal,

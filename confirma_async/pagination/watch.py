@@ -22,13 +22,14 @@ from typing import Any, Protocol
 
 import attrs
 
-from . import _json
-from ._closing import AsyncClosing
-from ._paging import ONE_DAY, PagerStateError, WindowFetch, whole_days
-from .errors import RequestValidationError
-from .models.distribution import DistributionRecord
-from .pagination import AsyncPager
-from .resources._params import check_date
+from .._core import json as _json
+from .._core.checks import check_date, whole_days
+from .._core.closing import AsyncClosing
+from ..errors import PagerStateError, RequestValidationError
+from ..models.distribution import DistributionRecord
+from .pager import AsyncPager
+from .pages import WindowFetch
+from .windows import ONE_DAY
 
 WATCH_CHECKPOINT_VERSION = 1
 _KIND = "distribution-watch"

@@ -29,10 +29,10 @@ from .. import (
     InvoiceRequest,
     Processing,
 )
-from ._clock import ManualClock
-from ._config import SandboxConfig
-from ._generator import mix64
-from ._server import Sandbox
+from ..testing._clock import ManualClock
+from ..testing._config import SandboxConfig
+from ..testing._generator import mix64
+from ..testing._server import Sandbox
 
 FIRST_NUMBER = 260_100_000
 

@@ -22,15 +22,13 @@ import os
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from .errors import ConfirmaError
+from ..errors import JournalError
+from .results import BatchKey
 
 try:  # advisory lock against two processes sharing one journal (POSIX only)
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
-
-BatchKey = int | str
-"""The key of a batch item: the invoice number, or an action's key (see ``BatchSubmitter``)."""
 
 SENDING: Final = "SENDING"
 _DONE: Final = frozenset({"CREATED", "ALREADY_EXISTS"})
@@ -38,10 +36,6 @@ _STATUSES: Final = frozenset({SENDING, "FAILED", *_DONE})
 # In memory a key's state is one small int (status index * 2 + unknown): a few dozen bytes a key.
 _CODES: Final = ("SENDING", "CREATED", "ALREADY_EXISTS", "FAILED")
 _CODE_OF: Final = {status: i for i, status in enumerate(_CODES)}
-
-
-class JournalError(ConfirmaError):
-    """The journal file cannot be used (unreadable line, locked by another process, I/O error)."""
 
 
 class JournalEntry:

@@ -11,7 +11,7 @@ import asyncio
 import math
 from collections.abc import Awaitable, Callable
 
-from .errors import ConfigurationError
+from ..errors import ConfigurationError
 
 
 class RateLimiter:

@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 
-from . import _wire
+from . import wire as _wire
 
 REDACTED = "***"
 _SECRET_KEYS = frozenset(

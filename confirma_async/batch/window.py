@@ -37,32 +37,10 @@ from collections.abc import (
 )
 from typing import Any, Generic, TypeVar
 
-import attrs
+from .results import BatchStats
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-@attrs.define(kw_only=True)
-class BatchStats:
-    """Live counters of one batch stream (reset when a stream starts); for tests and metrics.
-
-    ``in_flight`` counts requests being sent right now; ``window`` the items taken from the input
-    and not yet handed back (running or finished); ``buffered`` the finished ones among them.
-    ``max_*`` are the peaks. ``pulled - handed_back == window`` at every hand-back.
-    """
-
-    pulled: int = 0
-    handed_back: int = 0
-    in_flight: int = 0
-    max_in_flight: int = 0
-    window: int = 0
-    max_window: int = 0
-    buffered: int = 0
-    max_buffered: int = 0
-    requests: int = 0
-    lookups: int = 0
-    resends: int = 0
 
 
 _END = object()

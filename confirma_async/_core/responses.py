@@ -1,19 +1,25 @@
-"""Turning a non-2xx response into a typed :class:`~confirma_async.errors.APIStatusError`.
+"""Reading answers: body decoding, the ``Retry-After`` header, and non-2xx answers as errors.
 
-The error body format is undocumented (assumption A3), so this reads it leniently: JSON with the
-message, code and field errors under any of the key spellings in ``_wire``, or plain text.
+:func:`decode_body` parses any body (JSON, else text); :func:`parse_retry_after` reads the
+``Retry-After`` header (seconds or HTTP-date, RFC 9110 §10.2.3); :func:`build_status_error` turns a
+non-2xx answer into a typed :class:`~confirma_async.errors.APIStatusError`. The error body format is
+undocumented (assumption A3), so it is read leniently: JSON with the message, code and field errors
+under any of the key spellings in ``wire``, or plain text.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from multidict import CIMultiDictProxy
 
-from . import _json, _wire
-from ._retry_after import parse_retry_after
-from .errors import APIStatusError, RateLimitError, status_error_class
+from ..errors import APIStatusError, RateLimitError, status_error_class
+from . import json as _json
+from . import wire as _wire
 
 _MAX_TEXT_MESSAGE = 500
 
@@ -26,6 +32,34 @@ def decode_body(raw: bytes) -> Any:
         return _json.loads(raw)
     except ValueError:
         return raw.decode("utf-8", errors="replace")
+
+
+def parse_retry_after(
+    value: str | None, *, cap: float, now: datetime | None = None
+) -> float | None:
+    """Return how many seconds to wait, capped at ``cap``; ``None`` if absent or unreadable.
+
+    Accepts delta-seconds (``"120"``, also ``"1.5"`` leniently) and HTTP-dates
+    (``"Wed, 21 Oct 2026 07:28:00 GMT"``). A date in the past means "now" (0 s).
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if not math.isfinite(seconds):
+        return None
+    return min(max(seconds, 0.0), cap)
 
 
 def _first(data: Mapping[str, Any], keys: tuple[str, ...]) -> Any:

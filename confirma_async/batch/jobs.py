@@ -1,0 +1,200 @@
+"""The shared machinery of one batch item: its context, its run, the results that need no request.
+
+:class:`Context` is what every item shares (the invoices resource, counters, rate limit, journal,
+attempt bound); :class:`Run` follows one item (its requests, journal lines and result). The invoice
+jobs are in ``invoices``, the action jobs in ``actions``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from typing import Any, Generic, ParamSpec, TypeVar
+
+from ..errors import (
+    APIConnectionError,
+    ConfirmaError,
+    JournalError,
+    RateLimitError,
+    RequestValidationError,
+    ResponseDecodeError,
+)
+from ..models._convert import from_wire
+from ..resources.invoices import Invoices
+from .journal import Journal, JournalEntry
+from .rate import RateLimiter
+from .results import BatchKey, BatchResult, BatchStats, BatchStatus
+
+T = TypeVar("T")
+R = TypeVar("R")
+A = TypeVar("A")
+P = ParamSpec("P")
+
+_CREATED, _EXISTS, _FAILED = BatchStatus.CREATED, BatchStatus.ALREADY_EXISTS, BatchStatus.FAILED
+Prepared = BatchResult[T, R] | Coroutine[Any, Any, BatchResult[T, R]]
+"""What ``prepare`` returns: a finished result (no request needed) or the coroutine that sends."""
+
+
+def may_resend(error: ConfirmaError) -> bool:
+    """True for failures that prove nothing was applied and may pass on another try."""
+    return not error.outcome_unknown and isinstance(error, RateLimitError | APIConnectionError)
+
+
+class Context:
+    """What every job shares: the resource, limiter, counters, journal and attempt bound."""
+
+    __slots__ = ("invoices", "journal", "limiter", "max_attempts", "stats")
+
+    def __init__(
+        self,
+        invoices: Invoices,
+        *,
+        stats: BatchStats,
+        limiter: RateLimiter | None,
+        journal: Journal | None,
+        max_attempts: int,
+    ) -> None:
+        self.invoices = invoices
+        self.stats = stats
+        self.limiter = limiter
+        self.journal = journal
+        self.max_attempts = max_attempts
+
+    async def call(self, request: Callable[P, Awaitable[A]], *args: P.args, **kw: P.kwargs) -> A:
+        """Send one request through the rate limit, counted in flight while it runs."""
+        if self.limiter is not None:
+            await self.limiter.acquire()
+        self.sending()
+        try:
+            return await request(*args, **kw)
+        finally:
+            self.stats.in_flight -= 1
+
+    def sending(self) -> None:
+        """Count a request that starts now (``stats.in_flight -= 1`` when it ends)."""
+        stats = self.stats
+        stats.requests += 1
+        stats.in_flight += 1
+        if stats.in_flight > stats.max_in_flight:
+            stats.max_in_flight = stats.in_flight
+
+
+class Run(Generic[T, R]):
+    """One item being processed: counts its requests, journals and builds its result."""
+
+    __slots__ = ("attempts", "ctx", "index", "item", "key", "kind", "lookups", "started")
+
+    def __init__(self, ctx: Context, kind: str, index: int, item: T, key: BatchKey) -> None:
+        self.ctx = ctx
+        self.kind = kind
+        self.index = index
+        self.item = item
+        self.key = key
+        self.attempts = 0
+        self.lookups = 0
+        self.started = time.perf_counter()
+
+    def next_attempt(self) -> bool:
+        """Count a submission if the bound allows one more."""
+        if self.attempts >= self.ctx.max_attempts:
+            return False
+        if self.attempts == 0:
+            if self.ctx.journal is not None:
+                self.ctx.journal.sending(self.kind, self.key)
+        else:
+            self.ctx.stats.resends += 1
+        self.attempts += 1
+        return True
+
+    def done(
+        self,
+        status: BatchStatus,
+        *,
+        response: R | None = None,
+        error: Exception | None = None,
+        unknown: bool = False,
+        lookup_error: Exception | None = None,
+    ) -> BatchResult[T, R]:
+        """Journal the item as finished and build its one :class:`BatchResult`."""
+        journal = self.ctx.journal
+        if journal is not None:
+            journal.finished(
+                self.kind,
+                self.key,
+                status.value,
+                unknown=unknown,
+                attempts=self.attempts,
+                error=None if error is None else type(error).__name__,
+            )
+        return BatchResult(
+            item=self.item,
+            key=self.key,
+            index=self.index,
+            status=status,
+            response=response,
+            error=error,
+            attempts=self.attempts,
+            lookups=self.lookups,
+            elapsed=time.perf_counter() - self.started,
+            outcome_unknown=unknown,
+            lookup_error=lookup_error,
+        )
+
+    async def guard(
+        self, work: Callable[P, Awaitable[BatchResult[T, R]]], *args: P.args, **kw: P.kwargs
+    ) -> BatchResult[T, R]:
+        """Run ``work``; an unexpected exception becomes FAILED (unknown if anything was sent).
+
+        ``work`` is called here, not by the caller, so a task cancelled before it starts leaves no
+        coroutine un-awaited.
+        """
+        try:
+            return await work(*args, **kw)
+        except JournalError:
+            raise  # the stream cannot keep its promise any more: stop it
+        except Exception as exc:
+            return self.failed_unexpectedly(exc)
+
+    def failed_unexpectedly(self, error: Exception) -> BatchResult[T, R]:
+        """FAILED for an unexpected exception; unknown if anything was sent or asked."""
+        return self.done(_FAILED, error=error, unknown=self.attempts > 0 or self.lookups > 0)
+
+
+def invalid(item: T, index: int, key: BatchKey | None, error: Exception) -> BatchResult[T, Any]:
+    """The result of an item that failed client-side validation: no request was made."""
+    return BatchResult(item=item, key=key, index=index, status=_FAILED, error=error)
+
+
+def from_journal(item: T, index: int, key: BatchKey, entry: JournalEntry) -> BatchResult[T, Any]:
+    """The result of an item whose state the journal already has: no request is made."""
+    if entry.done:
+        status = BatchStatus(entry.status)
+        return BatchResult(item=item, key=key, index=index, status=status, from_journal=True)
+    error = ConfirmaError(
+        f"{key!r}: an earlier run sent this action and its outcome is unknown; it is never "
+        "re-sent automatically (check the case, then drop its lines from the journal)"
+    )
+    error.outcome_unknown = True
+    return BatchResult(
+        item=item,
+        key=key,
+        index=index,
+        status=_FAILED,
+        error=error,
+        outcome_unknown=True,
+        from_journal=True,
+    )
+
+
+def as_model(item: object, cls: type[A], field: str) -> A:
+    """``item`` if it is a ``cls``; a wire-format mapping decoded (and validated) as one."""
+    if isinstance(item, cls):
+        return item
+    if isinstance(item, Mapping):
+        try:
+            return from_wire(item, cls)
+        except ResponseDecodeError as exc:
+            raise RequestValidationError(exc.path or field, None, str(exc)) from exc
+    raise RequestValidationError(
+        field, type(item).__name__, f"must be a {cls.__name__} or a wire-format mapping"
+    )
