@@ -16,18 +16,18 @@ raw answer to the caller instead of decoding it).
 from __future__ import annotations
 
 import logging
-import random
 import time
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-import backoff
 from multidict import CIMultiDict
 from yarl import URL
 
 from ._core import json as _json
-from ._core.responses import build_status_error, decode_body, parse_retry_after
+from ._core.responses import RawAnswer, build_status_error, decode_body, parse_retry_after
+from ._core.retrying import Retryable, RetryLoop
 from .auth import TokenManager
 from .config import ClientConfig
 from .errors import (
@@ -36,87 +36,31 @@ from .errors import (
     APITimeoutError,
     AuthenticationError,
     ConfirmaError,
+    RateLimitError,
     ResponseDecodeError,
 )
+
+__all__ = ["RawAnswer", "Transport"]
 
 Params = Mapping[str, str]
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
-class RawAnswer:
-    """A 2xx answer handed over undecoded (``Transport.request(..., raw=True)``).
-
-    ``body`` is exactly what was received; ``problem`` says why it is incomplete when reading it
-    failed after the status line had arrived (the request was applied all the same); ``headers``
-    are the answer's headers.
-    """
-
-    __slots__ = ("body", "headers", "problem", "status")
-
-    def __init__(
-        self,
-        status: int,
-        body: bytes,
-        problem: str | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        self.status = status
-        self.body = body
-        self.problem = problem
-        self.headers: Mapping[str, str] = headers if headers is not None else {}
-
-    def __repr__(self) -> str:
-        return f"RawAnswer(status={self.status}, {len(self.body)} bytes, problem={self.problem!r})"
-
-
-class _RetryableFailure(Exception):
-    """Internal: wraps an error that the retry loop may retry; never escapes the transport."""
-
-    def __init__(self, error: ConfirmaError, retry_after: float | None = None) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.retry_after = retry_after
-
-
+@dataclass(slots=True)
 class _Call:
     """The state of one logical request across its attempts."""
 
-    __slots__ = (
-        "attempts",
-        "body",
-        "extra_headers",
-        "failed_first",
-        "generation",
-        "idempotent",
-        "method",
-        "params",
-        "path",
-        "raw",
-        "token",
-        "url",
-    )
-
-    def __init__(
-        self,
-        method: str,
-        path: str,
-        url: URL,
-        params: Params | None,
-        body: bytes | None,
-        idem: bool,
-    ) -> None:
-        self.method = method
-        self.path = path
-        self.url = url
-        self.params = params
-        self.body = body
-        self.idempotent = idem
-        self.attempts = 0
-        self.generation = 0
-        self.token: str | None = None
-        self.failed_first: _RetryableFailure | None = None
-        self.extra_headers: Mapping[str, str] | None = None
-        self.raw = False
+    method: str
+    path: str
+    url: URL
+    params: Params | None
+    body: bytes | None
+    idempotent: bool
+    extra_headers: Mapping[str, str] | None = None
+    raw: bool = False
+    token: str | None = None
+    attempts: int = 0
+    generation: int = 0
 
 
 def _merged(headers: Mapping[str, str], extra: Mapping[str, str]) -> CIMultiDict[str]:
@@ -125,23 +69,6 @@ def _merged(headers: Mapping[str, str], extra: Mapping[str, str]) -> CIMultiDict
     for name, value in extra.items():
         merged[name] = value
     return merged
-
-
-def _wait_generator(base: float, cap: float) -> Generator[float, Any, None]:
-    """Backoff wait generator: full jitter, or the server's Retry-After when the failure has one.
-
-    ``backoff`` sends each caught exception into the generator, so the wait can depend on it.
-    """
-    failure = yield 0.0  # primed by backoff with send(None)
-    attempt = 0
-    while True:
-        retry_after = getattr(failure, "retry_after", None)
-        if retry_after is not None:
-            wait = float(retry_after)
-        else:
-            wait = random.uniform(0.0, min(cap, base * (2**attempt)))
-        attempt += 1
-        failure = yield wait
 
 
 class Transport:
@@ -168,13 +95,13 @@ class Transport:
         self._urls: dict[str, URL] = {}
         self._static_headers = {"Accept": "application/json", "User-Agent": config.user_agent}
         self._headers_for: dict[tuple[str, str, bool], dict[str, str]] = {}
-        self._retry = backoff.on_exception(
-            lambda: _wait_generator(config.backoff_base, config.backoff_cap),
-            _RetryableFailure,
-            max_tries=config.max_retries + 1,
-            jitter=None,
-            on_backoff=self._log_backoff,
-        )(self._retry_attempt)
+        self._retries: RetryLoop[_Call] = RetryLoop(
+            self._attempt,
+            max_retries=config.max_retries,
+            base=config.backoff_base,
+            cap=config.backoff_cap,
+            on_retry=self._log_retry,
+        )
 
     @property
     def logger(self) -> Any:
@@ -211,9 +138,7 @@ class Transport:
         """
         body = None if json is None else _json.dumps(json)
         idem = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
-        call = _Call(method, path, self._url(path), params, body, idem)
-        call.extra_headers = headers
-        call.raw = raw
+        call = _Call(method, path, self._url(path), params, body, idem, headers, raw)
         if api_key is not None:
             call.token = api_key
         elif self._tokens.renewal_due():
@@ -223,8 +148,8 @@ class Transport:
         try:
             try:
                 return await self._attempt(call)
-            except _RetryableFailure as failure:
-                return await self._retry_after(call, failure)
+            except Retryable as failure:
+                return await self._retries.after(call, failure)
         except AuthenticationError as unauthorized:
             if api_key is not None:
                 raise
@@ -233,7 +158,10 @@ class Transport:
             except ConfirmaError as renewal:
                 unauthorized.add_note(f"renewing the token failed: {renewal}")
                 raise unauthorized from renewal
-            return await self._send(call)
+            try:  # inlined again: the replay with the new token
+                return await self._attempt(call)
+            except Retryable as failure:
+                return await self._retries.after(call, failure)
 
     async def send_once(
         self,
@@ -246,45 +174,11 @@ class Transport:
         raw: bool = False,
     ) -> Any:
         """One attempt with an explicit token: no retries, no renewal (for validate/renew)."""
-        call = _Call(method, path, self._url(path), params, None, False)
-        call.token = token
-        call.extra_headers = headers
-        call.raw = raw
+        call = _Call(method, path, self._url(path), params, None, False, headers, raw, token)
         try:
             return await self._attempt(call)
-        except _RetryableFailure as failure:
+        except Retryable as failure:
             raise failure.error from failure.error.__cause__
-
-    async def _send(self, call: _Call) -> Any:
-        """Send with retries (``request`` inlines this for its first send)."""
-        try:
-            return await self._attempt(call)
-        except _RetryableFailure as failure:
-            return await self._retry_after(call, failure)
-
-    async def _retry_after(self, call: _Call, failure: _RetryableFailure) -> Any:
-        """Retry under ``backoff`` after a first attempt failed with ``failure``.
-
-        Perf: almost every request succeeds at once, and entering ``backoff``'s retry loop costs
-        about as much as a quarter of aiohttp's own work per request. So the first attempt is made
-        outside it, and only its failure enters the loop, which starts by replaying that failure
-        (no request) so the policy is exactly ``backoff``'s: same tries, waits, Retry-After and
-        ``on_backoff`` logging as if the loop had made the first attempt itself.
-        """
-        try:
-            if self._config.max_retries == 0:
-                raise failure
-            call.failed_first = failure
-            return await self._retry(call)
-        except _RetryableFailure as final:
-            raise final.error from final.error.__cause__
-
-    async def _retry_attempt(self, call: _Call) -> Any:
-        """One try inside the retry loop; the loop's first try replays the first failure."""
-        failed, call.failed_first = call.failed_first, None
-        if failed is not None:
-            raise failed
-        return await self._attempt(call)
 
     async def _attempt(self, call: _Call) -> Any:
         call.attempts += 1
@@ -319,10 +213,10 @@ class Transport:
             raise APIConnectionError(f"TLS certificate error: {exc}") from exc
         except aiohttp.ClientConnectorError as exc:
             err: ConfirmaError = APIConnectionError(f"cannot connect: {exc}", outcome_unknown=False)
-            raise _RetryableFailure(err) from exc
+            raise Retryable(err) from exc
         except aiohttp.ConnectionTimeoutError as exc:
             err = APITimeoutError("timed out connecting", outcome_unknown=False)
-            raise _RetryableFailure(err) from exc
+            raise Retryable(err) from exc
         except TimeoutError as exc:
             err = APITimeoutError(
                 f"{call.method} {call.path} timed out", outcome_unknown=not call.idempotent
@@ -362,15 +256,18 @@ class Transport:
             outcome_unknown=unknown,
         )
         if status == 429 or (status >= 500 and call.idempotent):
-            retry_after = parse_retry_after(
-                headers.get("Retry-After"), cap=self._config.retry_after_cap
+            # A 429's Retry-After was read once, into the error; a 5xx's is read here.
+            retry_after = (
+                error.retry_after
+                if isinstance(error, RateLimitError)
+                else parse_retry_after(headers.get("Retry-After"), cap=self._config.retry_after_cap)
             )
-            raise _RetryableFailure(error, retry_after)
+            raise Retryable(error, retry_after)
         raise error
 
     @staticmethod
     def _maybe_retry(error: ConfirmaError, call: _Call) -> Exception:
-        return _RetryableFailure(error) if call.idempotent else error
+        return Retryable(error) if call.idempotent else error
 
     def _headers(self, header: str, token: str, body: bytes | None) -> dict[str, str]:
         """The request headers, built once per token (aiohttp copies them, never changes them)."""
@@ -395,16 +292,13 @@ class Transport:
             elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
         )
 
-    def _log_backoff(self, details: Any) -> None:
-        failure = details.get("exception")
-        error = getattr(failure, "error", None)
-        call = details["args"][0]
+    def _log_retry(self, call: _Call, error: ConfirmaError, wait: float) -> None:
         self._log.info(
             "confirma_retry",
             method=call.method,
             path=call.path,
             attempt=call.attempts,
-            wait_s=round(details.get("wait", 0.0), 3),
+            wait_s=round(wait, 3),
             error_type=type(error).__name__,
             status=error.status if isinstance(error, APIStatusError) else None,
         )

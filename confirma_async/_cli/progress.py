@@ -24,7 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from .submit import Tally
+    from .tally import Tally
 
 
 class RateColumn(ProgressColumn):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Callable
 from typing import IO, Any, Literal, TypeVar
 
@@ -22,7 +21,6 @@ from .. import (
     ActionsRequest,
     AuthenticationError,
     BatchResult,
-    BatchStatus,
     InvoiceAction,
     InvoiceRequest,
     Journal,
@@ -33,58 +31,10 @@ from .params import binary_stream, settings_of
 from .reader import ModelLines, count_lines
 from .runner import EXIT_FAILED, EXIT_OK, describe_error, run
 from .settings import Settings
+from .tally import Tally
 
 Kind = Literal["invoices", "actions"]
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-@attrs.define
-class Tally:
-    """Counts of one submit run (malformed lines count as failed)."""
-
-    created: int = 0
-    already_exists: int = 0
-    failed: int = 0
-    malformed: int = 0
-    outcome_unknown: int = 0
-    from_journal: int = 0
-    attempts: int = 0
-    lookups: int = 0
-    blank: int = 0
-    started: float = attrs.field(factory=time.perf_counter)
-
-    @property
-    def total(self) -> int:
-        """Items with an outcome (blank lines excluded)."""
-        return self.created + self.already_exists + self.failed
-
-    @property
-    def done(self) -> int:
-        """Lines handled, blank ones included (progress against the line count)."""
-        return self.total + self.blank
-
-    @property
-    def elapsed(self) -> float:
-        """Seconds since the run started."""
-        return time.perf_counter() - self.started
-
-    def add(self, result: BatchResult[Any, Any]) -> None:
-        """Count one batch result."""
-        if result.status is BatchStatus.CREATED:
-            self.created += 1
-        elif result.status is BatchStatus.ALREADY_EXISTS:
-            self.already_exists += 1
-        else:
-            self.failed += 1
-            self.outcome_unknown += result.outcome_unknown
-        self.from_journal += result.from_journal
-        self.attempts += result.attempts
-        self.lookups += result.lookups
-
-    def add_malformed(self) -> None:
-        """Count a line that never reached the batch."""
-        self.malformed += 1
-        self.failed += 1
 
 
 @attrs.frozen(kw_only=True)

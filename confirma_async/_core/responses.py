@@ -34,6 +34,32 @@ def decode_body(raw: bytes) -> Any:
         return raw.decode("utf-8", errors="replace")
 
 
+class RawAnswer:
+    """A 2xx answer handed over undecoded (``Transport.request(..., raw=True)``).
+
+    ``body`` is exactly what was received; ``problem`` says why it is incomplete when reading it
+    failed after the status line had arrived (the request was applied all the same); ``headers``
+    are the answer's headers.
+    """
+
+    __slots__ = ("body", "headers", "problem", "status")
+
+    def __init__(
+        self,
+        status: int,
+        body: bytes,
+        problem: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.status = status
+        self.body = body
+        self.problem = problem
+        self.headers: Mapping[str, str] = headers if headers is not None else {}
+
+    def __repr__(self) -> str:
+        return f"RawAnswer(status={self.status}, {len(self.body)} bytes, problem={self.problem!r})"
+
+
 def parse_retry_after(
     value: str | None, *, cap: float, now: datetime | None = None
 ) -> float | None:

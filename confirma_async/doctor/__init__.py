@@ -9,7 +9,8 @@ It is read-only: no POST, no token renewal, no ``unfetchedOnly``.
 
 from __future__ import annotations
 
+from ._findings import ROWS
 from ._report import AssumptionCheck, AssumptionVerdict, DoctorReport
-from ._run import ROWS, check_assumptions
+from ._run import check_assumptions
 
 __all__ = ["ROWS", "AssumptionCheck", "AssumptionVerdict", "DoctorReport", "check_assumptions"]

@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from .._core.checks import ExtraHeaders, ExtraQuery, check_headers, with_query
-from .._core.responses import decode_body
+from .._core.responses import RawAnswer, decode_body
 from ..models._aliases import WireAliases
 from ..models._convert import from_wire, to_wire
-from ..transport import RawAnswer, Transport
+from ..transport import Transport
 
 T = TypeVar("T")
 

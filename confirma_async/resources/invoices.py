@@ -22,6 +22,7 @@ from .._core.checks import (
     window,
     with_query,
 )
+from .._core.responses import RawAnswer
 from ..errors import LookupInconclusiveError, RequestValidationError
 from ..models._convert import to_wire
 from ..models._distribution_fast import decode_distribution_page
@@ -33,7 +34,6 @@ from ..pagination.pager import AsyncPager
 from ..pagination.pages import WindowFetch, WindowResult
 from ..pagination.watch import Clock, DistributionWatcher, Sleep
 from ..pagination.windows import ONE_DAY
-from ..transport import RawAnswer
 from ._base import Resource
 
 

@@ -14,15 +14,43 @@ import functools
 import itertools
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ._cases import Case, CaseEvent
+from ._config import SandboxConfig
+from ._events import Timeline
 from ._http import not_found, validation_error
+from ._invoice import StoredInvoice
+from ._money import AgencyLedger
 from ._schemas import ActionInput
 
-if TYPE_CHECKING:
-    from ._invoice import StoredInvoice
-    from ._state import SandboxState
+
+class ActionWorld(Protocol):
+    """What the action queue needs of the sandbox's state (``SandboxState`` provides it)."""
+
+    config: SandboxConfig
+    timeline: Timeline
+    ledger: AgencyLedger
+
+    def sync(self) -> datetime:
+        """Apply every event due by now and return now."""
+        ...
+
+    def find_invoice(self, client_id: str, number: int) -> StoredInvoice | None:
+        """The client's (latest) invoice with ``number``."""
+        ...
+
+    def case(self, case_id: int) -> Case | None:
+        """The case with ``case_id``."""
+        ...
+
+    def schedule_reminder(self, case: Case) -> None:
+        """Schedule the reminder of ``case`` at its due date."""
+        ...
+
+    def reference_of(self, invoice: StoredInvoice) -> str:
+        """The payment reference of ``invoice``."""
+        ...
 
 
 @dataclass
@@ -55,7 +83,7 @@ class StoredAction:
 class ActionQueue:
     """Receives, schedules and applies the actions of every client."""
 
-    def __init__(self, state: SandboxState) -> None:
+    def __init__(self, state: ActionWorld) -> None:
         self._state = state
         self._ids = itertools.count(1)
         self.actions: list[StoredAction] = []

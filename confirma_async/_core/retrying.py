@@ -1,0 +1,100 @@
+"""The retry loop of the transport, on ``backoff``: read this to know when and how long it waits.
+
+1. The transport makes the first attempt itself (most requests succeed at once, and entering
+   ``backoff``'s loop costs about a quarter of aiohttp's own work per request).
+2. An attempt that fails in a way worth retrying raises :class:`Retryable` wrapping the typed error
+   (and the server's ``Retry-After``, if any); anything else is raised as it is.
+3. :meth:`RetryLoop.after` takes that first failure into ``backoff``'s loop, whose first try replays
+   it without a request, so tries, waits and ``on_backoff`` logging are exactly ``backoff``'s as if
+   the loop had made the first attempt: at most ``max_retries`` more attempts, each after the
+   server's ``Retry-After`` if it sent one, else a full-jitter wait in
+   ``[0, min(cap, base * 2**n)]``.
+4. When the tries run out, the last typed error is raised (never :class:`Retryable`).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable, Generator
+from typing import Any, Generic, TypeVar
+
+import backoff
+
+from ..errors import ConfirmaError
+
+C = TypeVar("C")
+
+__all__ = ["RetryLoop", "Retryable", "wait_times"]
+
+
+class Retryable(Exception):
+    """A failure the loop may retry; carries the typed error. Never escapes the transport."""
+
+    def __init__(self, error: ConfirmaError, retry_after: float | None = None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.retry_after = retry_after
+
+
+def wait_times(base: float, cap: float) -> Generator[float, Any, None]:
+    """``backoff``'s wait generator: the failure's ``Retry-After``, else full jitter.
+
+    ``backoff`` sends each caught exception into the generator, so the wait can depend on it.
+    """
+    failure = yield 0.0  # primed by backoff with send(None)
+    attempt = 0
+    while True:
+        retry_after = getattr(failure, "retry_after", None)
+        if retry_after is not None:
+            wait = float(retry_after)
+        else:
+            wait = random.uniform(0.0, min(cap, base * (2**attempt)))
+        attempt += 1
+        failure = yield wait
+
+
+class RetryLoop(Generic[C]):
+    """Retries ``attempt(call)`` after a first failure, on ``backoff``; see the module doc.
+
+    ``on_retry(call, error, wait)`` is called before each wait (for logging).
+    """
+
+    def __init__(
+        self,
+        attempt: Callable[[C], Awaitable[Any]],
+        *,
+        max_retries: int,
+        base: float,
+        cap: float,
+        on_retry: Callable[[C, ConfirmaError, float], None],
+    ) -> None:
+        self._attempt = attempt
+        self._max_retries = max_retries
+        self._on_retry = on_retry
+        self._loop = backoff.on_exception(
+            lambda: wait_times(base, cap),
+            Retryable,
+            max_tries=max_retries + 1,
+            jitter=None,
+            on_backoff=self._backing_off,
+        )(self._try)
+
+    async def after(self, call: C, failure: Retryable) -> Any:
+        """Go on with ``call`` after its first attempt failed with ``failure``; raise the last."""
+        try:
+            if self._max_retries == 0:
+                raise failure
+            return await self._loop(call, [failure])
+        except Retryable as final:
+            raise final.error from final.error.__cause__
+
+    async def _try(self, call: C, first: list[Retryable]) -> Any:
+        if first:  # the loop's first try replays the failure of the attempt made outside it
+            raise first.pop()
+        return await self._attempt(call)
+
+    def _backing_off(self, details: Any) -> None:
+        failure = details.get("exception")
+        error = getattr(failure, "error", None)
+        if isinstance(error, ConfirmaError):
+            self._on_retry(details["args"][0], error, details.get("wait", 0.0))
