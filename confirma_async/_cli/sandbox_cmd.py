@@ -39,8 +39,7 @@ def sandbox_config(
 
     Raises ``ValueError`` for a bad fault spec or limit.
     """
-    from ..testing import FaultRule, SandboxConfig
-    from ..testing._faults import parse_token_expiry
+    from ..testing import FaultRule, SandboxConfig, parse_token_expiry
 
     rules: list[FaultRule] = []
     expiry = None

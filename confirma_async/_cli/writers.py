@@ -13,8 +13,7 @@ import io
 from typing import IO, Any, Protocol
 
 from .._core.json import dumps
-from ..models import to_wire
-from ..models._fields import wire_fields, wire_name
+from ..models import to_wire, wire_names
 
 EXTRA_COLUMN = "extra"
 _FLUSH_AT = 1 << 16
@@ -82,7 +81,7 @@ class CsvWriter:
 
 def wire_columns(cls: type[Any]) -> list[str]:
     """The wire names of a model's fields (everything but ``extra`` and ``raw_body``)."""
-    return [wire_name(f) for f in wire_fields(cls)]
+    return wire_names(cls)
 
 
 def cell(value: Any) -> str:

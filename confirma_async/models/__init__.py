@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from ._aliases import WireAliases
 from ._convert import converter, from_wire, to_wire
+from ._fields import wire_names
 from ._open_enum import OpenIntEnum, OpenStrEnum
 from ._validate import validate_request
 from .accounting import (
@@ -180,4 +181,5 @@ __all__ = [
     "from_wire",
     "to_wire",
     "validate_request",
+    "wire_names",
 ]

@@ -91,6 +91,11 @@ def wire_fields(cls: type[Any]) -> list[attrs.Attribute[Any]]:
     return [f for f in attrs.fields(cls) if is_wire_field(f)]
 
 
+def wire_names(cls: type[Any]) -> list[str]:
+    """The wire names of a model's fields in declaration order (not ``extra``, ``raw_body``)."""
+    return [wire_name(f) for f in wire_fields(cls)]
+
+
 def guess_of(field: attrs.Attribute[Any]) -> str | None:
     """The assumption id a guessed response field rests on (``None`` for a documented one)."""
     guess: str | None = field.metadata.get(GUESS)

@@ -30,7 +30,7 @@ none is given. Every listing method of this client therefore takes an explicit `
 from __future__ import annotations
 
 from ..errors import PagerStateError, PaginationError, WindowTruncatedError
-from .pager import AsyncPager
+from .pager import AsyncPager, PagerOptions
 from .pages import Page, PagerStats, WindowFetch, WindowResult
 from .watch import DistributionWatcher, WatchStats
 
@@ -38,6 +38,7 @@ __all__ = [
     "AsyncPager",
     "DistributionWatcher",
     "Page",
+    "PagerOptions",
     "PagerStateError",
     "PagerStats",
     "PaginationError",

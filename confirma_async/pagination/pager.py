@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Hashable, Mapping
 from datetime import date, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypedDict, TypeVar
 
 from .._core.checks import check_date, non_negative_int, positive_int, whole_days
 from .._core.closing import AsyncClosing
@@ -15,9 +15,27 @@ from .iterators import ItemIterator, PageIterator
 from .pages import Page, PagerStats, WindowFetch
 from .windows import ONE_DAY
 
-__all__ = ["AsyncPager"]
+__all__ = ["AsyncPager", "PagerOptions"]
 
 T = TypeVar("T")
+
+
+class PagerOptions(TypedDict, total=False):
+    """How a listing's pager walks its range; every listing method takes these keywords.
+
+    - ``window`` (``timedelta``, whole days, default one day): the planned window size;
+    - ``min_window`` (default one day): the narrowest window a slow or failing one is split to;
+    - ``prefetch`` (default 2): windows fetched ahead while you consume one;
+    - ``resume_from``: a ``pager.checkpoint`` to resume after the last record handed out;
+    - ``max_records_per_response``: for listings without counts, the server's per-response
+      maximum: a response that long is taken as cut and split.
+    """
+
+    window: timedelta
+    min_window: timedelta
+    prefetch: int
+    resume_from: Mapping[str, Any] | None
+    max_records_per_response: int | None
 
 
 class AsyncPager(AsyncClosing, Generic[T]):

@@ -9,13 +9,16 @@ keys and never values, since an answer may hold a secret.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
+from datetime import date
 from typing import Any, TypeVar
 
 from .._core.checks import ExtraHeaders, ExtraQuery, check_headers, with_query
 from .._core.responses import RawAnswer, decode_body
 from ..models._aliases import WireAliases
 from ..models._convert import from_wire, to_wire
+from ..pagination.pager import AsyncPager, PagerOptions
+from ..pagination.pages import WindowFetch
 from ..transport import Transport
 
 T = TypeVar("T")
@@ -28,6 +31,19 @@ class Resource:
         self._transport = transport
         self._aliases = aliases
         self._warned: set[tuple[str, str]] = set()
+
+    @staticmethod
+    def _pager(
+        fetch: WindowFetch[T],
+        start: date,
+        end: date,
+        *,
+        key: Callable[[T], Hashable],
+        source: str,
+        options: PagerOptions,
+    ) -> AsyncPager[T]:
+        """The pager of a listing method: its fetch, range and key, and the caller's options."""
+        return AsyncPager(fetch, start=start, end=end, key=key, source=source, **options)
 
     def _decode(self, data: Any, cls: type[T]) -> T:
         return from_wire(data, cls, self._aliases)  # an empty alias set costs nothing

@@ -5,9 +5,9 @@ Every method takes ``extra_headers`` and ``extra_query`` (sent in addition to it
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from datetime import date, timedelta
-from typing import Any, Protocol, TypeVar
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any, Protocol, TypeVar, Unpack
 
 from .._core import wire as _wire
 from .._core.checks import (
@@ -30,9 +30,8 @@ from ..models.accounting import (
     LedgerSubmission,
     SubmissionStatus,
 )
-from ..pagination.pager import AsyncPager
+from ..pagination.pager import AsyncPager, PagerOptions
 from ..pagination.pages import WindowResult
-from ..pagination.windows import ONE_DAY
 from ._base import Resource
 
 S = TypeVar("S", bound="_HasSourceIdentifier")
@@ -175,13 +174,9 @@ class Accounting(Resource):
         end: date,
         *,
         source_identifier: str | None = None,
-        window: timedelta = ONE_DAY,
-        min_window: timedelta = ONE_DAY,
-        prefetch: int = 2,
-        resume_from: Mapping[str, Any] | None = None,
-        max_records_per_response: int | None = None,
         extra_headers: ExtraHeaders = None,
         extra_query: ExtraQuery = None,
+        **pager: Unpack[PagerOptions],
     ) -> AsyncPager[LedgerStatus]:
         """Stream ledger sync statuses with document dates in ``[start, end]``, window by window.
 
@@ -204,11 +199,7 @@ class Accounting(Resource):
             _wire.PATH_ACCOUNTING_LEDGER,
             start,
             end,
-            window=window,
-            min_window=min_window,
-            prefetch=prefetch,
-            resume_from=resume_from,
-            max_records_per_response=max_records_per_response,
+            options=pager,
         )
 
     def payment_statuses(
@@ -217,13 +208,9 @@ class Accounting(Resource):
         end: date,
         *,
         source_identifier: str | None = None,
-        window: timedelta = ONE_DAY,
-        min_window: timedelta = ONE_DAY,
-        prefetch: int = 2,
-        resume_from: Mapping[str, Any] | None = None,
-        max_records_per_response: int | None = None,
         extra_headers: ExtraHeaders = None,
         extra_query: ExtraQuery = None,
+        **pager: Unpack[PagerOptions],
     ) -> AsyncPager[AccountingPaymentStatus]:
         """Stream accounting payment sync statuses with payment dates in ``[start, end]``.
 
@@ -245,11 +232,7 @@ class Accounting(Resource):
             _wire.PATH_ACCOUNTING_PAYMENT,
             start,
             end,
-            window=window,
-            min_window=min_window,
-            prefetch=prefetch,
-            resume_from=resume_from,
-            max_records_per_response=max_records_per_response,
+            options=pager,
         )
 
     def invoice_statuses(
@@ -258,13 +241,9 @@ class Accounting(Resource):
         end: date,
         *,
         invoice_number: int | None = None,
-        window: timedelta = ONE_DAY,
-        min_window: timedelta = ONE_DAY,
-        prefetch: int = 2,
-        resume_from: Mapping[str, Any] | None = None,
-        max_records_per_response: int | None = None,
         extra_headers: ExtraHeaders = None,
         extra_query: ExtraQuery = None,
+        **pager: Unpack[PagerOptions],
     ) -> AsyncPager[AccountingInvoiceStatus]:
         """Stream accounting invoice sync statuses in ``[start, end]`` (A17: undocumented endpoint).
 
@@ -289,11 +268,7 @@ class Accounting(Resource):
             _wire.PATH_ACCOUNTING_INVOICE,
             start,
             end,
-            window=window,
-            min_window=min_window,
-            prefetch=prefetch,
-            resume_from=resume_from,
-            max_records_per_response=max_records_per_response,
+            options=pager,
         )
 
 
@@ -302,12 +277,15 @@ def _status_pager(
     source: str,
     start: date,
     end: date,
-    **options: Any,
+    *,
+    options: PagerOptions,
 ) -> AsyncPager[S]:
     async def fetch(from_date: date, to_date: date) -> WindowResult[S]:
         return WindowResult(items=await fetch_list(from_date, to_date))
 
-    return AsyncPager(fetch, start=start, end=end, key=_source_identifier, source=source, **options)
+    return Resource._pager(
+        fetch, start, end, key=_source_identifier, source=source, options=options
+    )
 
 
 def _source_identifier(status: _HasSourceIdentifier) -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Unpack
 
 from .._core import wire as _wire
 from .._core.checks import (
@@ -30,7 +30,7 @@ from ..models.actions import ActionsQueued, ActionsRequest
 from ..models.cases import CaseDetails
 from ..models.distribution import DistributionPage, DistributionRecord
 from ..models.invoices import InvoiceCreated, InvoiceRequest
-from ..pagination.pager import AsyncPager
+from ..pagination.pager import AsyncPager, PagerOptions
 from ..pagination.pages import WindowFetch, WindowResult
 from ..pagination.watch import Clock, DistributionWatcher, Sleep
 from ..pagination.windows import ONE_DAY
@@ -176,14 +176,11 @@ class Invoices(Resource):
         start: date,
         end: date,
         *,
-        window: timedelta = ONE_DAY,
-        min_window: timedelta = ONE_DAY,
-        prefetch: int = 2,
-        resume_from: Mapping[str, Any] | None = None,
         invoice_number: int | None = None,
         fetch_type: str | None = None,
         extra_headers: ExtraHeaders = None,
         extra_query: ExtraQuery = None,
+        **pager: Unpack[PagerOptions],
     ) -> AsyncPager[DistributionRecord]:
         """Stream distribution records with invoice dates in ``[start, end]`` (inclusive).
 
@@ -192,16 +189,13 @@ class Invoices(Resource):
         server cut (``metaData.totalCount`` above the records returned, A11) is split in two;
         records are keyed by invoice number. ``resume_from`` takes a ``pager.checkpoint``.
         """
-        return AsyncPager(
+        return self._pager(
             self._distribution_fetch(invoice_number, fetch_type, extra_headers, extra_query),
-            start=start,
-            end=end,
+            start,
+            end,
             key=_invoice_number,
             source=_wire.PATH_INVOICE_DISTRIBUTION,
-            window=window,
-            min_window=min_window,
-            prefetch=prefetch,
-            resume_from=resume_from,
+            options=pager,
         )
 
     def watch_distributions(

@@ -6,17 +6,16 @@ Every method takes ``extra_headers`` and ``extra_query`` (sent in addition to it
 from __future__ import annotations
 
 import builtins
-from collections.abc import Hashable, Mapping
-from datetime import date, timedelta
-from typing import Any
+from collections.abc import Hashable
+from datetime import date
+from typing import Unpack
 
 from .._core import wire as _wire
 from .._core.checks import ExtraHeaders, ExtraQuery, check_extras, window
 from ..errors import RequestValidationError
 from ..models.payments import Payment, Settlement, SettlementsPage
-from ..pagination.pager import AsyncPager
+from ..pagination.pager import AsyncPager, PagerOptions
 from ..pagination.pages import WindowResult
-from ..pagination.windows import ONE_DAY
 from ._base import Resource
 
 
@@ -73,13 +72,9 @@ class Payments(Resource):
         start: date,
         end: date,
         *,
-        window: timedelta = ONE_DAY,
-        min_window: timedelta = ONE_DAY,
-        prefetch: int = 2,
-        resume_from: Mapping[str, Any] | None = None,
-        max_records_per_response: int | None = None,
         extra_headers: ExtraHeaders = None,
         extra_query: ExtraQuery = None,
+        **pager: Unpack[PagerOptions],
     ) -> AsyncPager[Payment]:
         """Stream payments with payment dates in ``[start, end]`` (inclusive), window by window.
 
@@ -96,17 +91,13 @@ class Payments(Resource):
             )
             return WindowResult(items=items)
 
-        return AsyncPager(
+        return self._pager(
             fetch,
-            start=start,
-            end=end,
+            start,
+            end,
             key=payment_key,
             source=_wire.PATH_PAYMENTS,
-            window=window,
-            min_window=min_window,
-            prefetch=prefetch,
-            resume_from=resume_from,
-            max_records_per_response=max_records_per_response,
+            options=pager,
         )
 
     def settlements(
@@ -115,13 +106,9 @@ class Payments(Resource):
         end: date,
         *,
         unfetched_only: bool = False,
-        window: timedelta = ONE_DAY,
-        min_window: timedelta = ONE_DAY,
-        prefetch: int = 2,
-        resume_from: Mapping[str, Any] | None = None,
-        max_records_per_response: int | None = None,
         extra_headers: ExtraHeaders = None,
         extra_query: ExtraQuery = None,
+        **pager: Unpack[PagerOptions],
     ) -> AsyncPager[Settlement]:
         """Stream settlements with settlement dates in ``[start, end]``, keyed by settlement id.
 
@@ -142,17 +129,13 @@ class Payments(Resource):
             )
             return WindowResult(items=page.settlements)
 
-        return AsyncPager(
+        return self._pager(
             fetch,
-            start=start,
-            end=end,
+            start,
+            end,
             key=_settlement_id,
             source=_wire.PATH_SETTLEMENTS,
-            window=window,
-            min_window=min_window,
-            prefetch=prefetch,
-            resume_from=resume_from,
-            max_records_per_response=max_records_per_response,
+            options=pager,
         )
 
 

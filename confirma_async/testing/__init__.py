@@ -29,7 +29,7 @@ from ._cases import Case, CaseEvent, CasePayment
 from ._clock import Clock, ManualClock, SystemClock
 from ._config import DialectName, SandboxConfig
 from ._dialect import ALTERNATE_DIALECT, Dialect, EndpointRules, ObjectRules
-from ._faults import FaultKind, FaultRule, Faults, parse_duration
+from ._faults import FaultKind, FaultRule, Faults, parse_duration, parse_token_expiry
 from ._invoice import StoredInvoice
 from ._money import PaymentRecord, Settlement
 from ._samples import sample_accounting_payment, sample_client, sample_invoice, sample_ledger
@@ -60,6 +60,7 @@ __all__ = [
     "SyncItem",
     "SystemClock",
     "parse_duration",
+    "parse_token_expiry",
     "sample_accounting_payment",
     "sample_client",
     "sample_invoice",
