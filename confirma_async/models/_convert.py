@@ -174,7 +174,7 @@ converter.register_unstructure_hook_factory(attrs.has, _unstructure_model)
 
 
 def to_wire(obj: Any) -> dict[str, Any]:
-    """Encode a model as a JSON-ready dict (``Decimal`` values stay ``Decimal``; see ``_json``)."""
+    """Encode a model as a JSON-ready dict; ``Decimal`` values stay ``Decimal`` (``_core.json``)."""
     try:
         result: dict[str, Any] = converter.unstructure(obj)
     except RequestValidationError:

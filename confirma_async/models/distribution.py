@@ -1,7 +1,7 @@
 """Distribution listing models (``GET /invoice/distribution``, assumption A11).
 
 ``metaData`` is documented (EXAMPLE); the record list and every field of a record are our
-assumption (A11: the list's wire key lives in ``_wire.DISTRIBUTION_RECORDS_KEY``), so all of them
+assumption (A11: the list's wire key is ``_core.wire.DISTRIBUTION_RECORDS_KEY``), so all of them
 are optional when decoding. Statuses are open sets.
 """
 

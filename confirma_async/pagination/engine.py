@@ -8,7 +8,7 @@ failed in a way a narrower window may avoid (413, timeout, 5xx). Window fetches 
 that window and no task ever ends with an unretrieved exception.
 
 Stopping: :meth:`WindowEngine.cancel` (synchronous) cancels outstanding fetches; the iterators in
-``_pager_iter`` call it when they are dropped, and :meth:`WindowEngine.aclose` also waits for them.
+``iterators`` call it when they are dropped, and :meth:`WindowEngine.aclose` also waits for them.
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ import hashlib
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from confirma_async import DistributionRecord
+from confirma_async import DistributionRecord, DistributionWatcher
 from confirma_async.pagination import AsyncPager, WindowResult
-from confirma_async.pagination.watch import DistributionWatcher, fingerprint
+from confirma_async.pagination.watch import fingerprint
 
 D = timedelta(days=1)
 DAY = date(2026, 3, 10)

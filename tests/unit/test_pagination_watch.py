@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from confirma_async import DistributionRecord, RequestValidationError
+from confirma_async import DistributionRecord, DistributionWatcher, RequestValidationError
 from confirma_async.pagination import PagerStateError, WindowResult
-from confirma_async.pagination.watch import DistributionWatcher
 
 from .pagination_fakes import pager_tasks, settle
 
