@@ -27,6 +27,8 @@ TokenRenewedCallback = Callable[[str, "datetime | None"], Awaitable[None]]
 """``async def on_token_renewed(token, expires_at)``: persist a renewed token."""
 
 _ADVISORY_RETRY_PAUSE = timedelta(seconds=30)
+_FAILED_RENEWAL_PAUSE = timedelta(seconds=30)
+"""How long a failed automatic renewal stands for its token: waiters share it, nobody re-asks."""
 
 
 class _Secret:
@@ -103,6 +105,7 @@ class TokenManager:
         self._lock: asyncio.Lock | None = None
         self._generation = 0
         self._advisory_paused_until: datetime | None = None
+        self._failed: tuple[int, datetime, ConfirmaError] | None = None
         self.renewals = 0
         """How many renewals succeeded (useful in tests and metrics)."""
 
@@ -174,7 +177,7 @@ class TokenManager:
         read raises :class:`TokenNotFoundError` (its ``raw_body`` holds the answer).
         """
         extras = (with_query(None, extra_query), check_headers(extra_headers))
-        await self._renew_if_current(self._generation, extras)
+        await self._renew_if_current(self._generation, extras, explicit=True)
         return self._expires_at
 
     async def validate_token(
@@ -204,13 +207,34 @@ class TokenManager:
             raise ConfigurationError("transport", None, "TokenManager is not bound to a client")
         return self._requester
 
-    async def _renew_if_current(self, generation: int, extras: _Extras = (None, None)) -> None:
+    async def _renew_if_current(
+        self, generation: int, extras: _Extras = (None, None), *, explicit: bool = False
+    ) -> None:
+        """Renew unless another caller already did (single flight).
+
+        A failed automatic renewal stands for its token for ``_FAILED_RENEWAL_PAUSE``: every
+        request waiting on it gets the same failure instead of asking ``/renew`` again (a renewal
+        storm); an explicit :meth:`renew_token` always asks.
+        """
         if self._lock is None:
             self._lock = asyncio.Lock()
         async with self._lock:
             if self._generation != generation:
                 return
-            await self._renew_locked(extras)
+            failed = self._failed
+            if (
+                not explicit
+                and failed is not None
+                and failed[0] == generation
+                and self._clock() < failed[1]
+            ):
+                raise failed[2].with_traceback(None)
+            try:
+                await self._renew_locked(extras)
+            except ConfirmaError as exc:
+                self._failed = (generation, self._clock() + _FAILED_RENEWAL_PAUSE, exc)
+                raise
+            self._failed = None
 
     async def _renew_locked(self, extras: _Extras) -> None:
         started = time.perf_counter()

@@ -54,11 +54,13 @@ class ConfirmaClient(AsyncClosing):
         clock: Callable[[], datetime] | None = None,
         wire_aliases: WireAliases | Iterable[str] | Mapping[str, str | Sequence[str]] | None = None,
     ) -> None:
-        self._base_url = resolve_base_url(environment, base_url)
-        self.wire_aliases = WireAliases.coerce(wire_aliases)
-        """Alternative wire names of response fields (``client.wire_aliases.add(...)``)."""
         self.config = config if config is not None else ClientConfig()
         """The client's (frozen) configuration."""
+        self._base_url = resolve_base_url(
+            environment, base_url, allow_http=self.config.allow_insecure_http
+        )
+        self.wire_aliases = WireAliases.coerce(wire_aliases)
+        """Alternative wire names of response fields (``client.wire_aliases.add(...)``)."""
         self._log = logger if logger is not None else default_logger()
         extra: dict[str, Any] = {} if clock is None else {"clock": clock}
         self.tokens = TokenManager(
@@ -142,6 +144,9 @@ class ConfirmaClient(AsyncClosing):
                 connector=connector,
                 timeout=aiohttp.ClientTimeout(
                     total=cfg.total_timeout,
+                    # A request waiting for a pooled connection fails here, known not sent,
+                    # before the total timeout (which would leave a POST's outcome unknown).
+                    connect=cfg.pool_timeout,
                     sock_connect=cfg.connect_timeout,
                     sock_read=cfg.read_timeout,
                 ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import ipaddress
 import math
 from datetime import timedelta
 from typing import Any
@@ -28,11 +29,15 @@ class Environment(enum.Enum):
         return f"{self.value}{_wire.API_PREFIX}"
 
 
-def resolve_base_url(environment: Environment | None, base_url: str | None) -> str:
+def resolve_base_url(
+    environment: Environment | None, base_url: str | None, *, allow_http: bool = False
+) -> str:
     """Return the base URL for exactly one of ``environment`` or ``base_url``.
 
     ``base_url`` is any HTTP(S) URL (the local sandbox, a proxy) and must already include the
-    ``/api/v1/partner`` prefix if the server needs it. A trailing slash is removed.
+    ``/api/v1/partner`` prefix if the server needs it. A trailing slash is removed. Plain ``http``
+    sends the API key in clear, so it is accepted only to a loopback host (the sandbox) unless
+    ``allow_http``. The port must be in range.
     """
     if environment is not None and base_url is not None:
         raise ConfigurationError("base_url", base_url, "give either environment or base_url")
@@ -41,9 +46,29 @@ def resolve_base_url(environment: Environment | None, base_url: str | None) -> s
     if not isinstance(base_url, str):
         raise ConfigurationError("base_url", base_url, "must be a string")
     parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError("base_url", base_url, "must be an absolute http(s) URL")
+    try:
+        parts.port  # noqa: B018 - urlsplit checks the range when the port is read
+    except ValueError:
+        raise ConfigurationError("base_url", base_url, "the port must be 0-65535") from None
+    if parts.scheme == "http" and not allow_http and not _is_loopback(parts.hostname):
+        raise ConfigurationError(
+            "base_url",
+            base_url,
+            "plain http would send the API key in clear: use https, or set "
+            "ClientConfig(allow_insecure_http=True) for a network you trust",
+        )
     return base_url.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _positive(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -68,6 +93,11 @@ def _window(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         raise ConfigurationError(attribute.name, value, "must be a timedelta >= 0")
 
 
+def _bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, bool):
+        raise ConfigurationError(attribute.name, value, "must be True or False")
+
+
 def _non_empty_str(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, str) or not value.strip():
         raise ConfigurationError(attribute.name, value, "must be a non-empty string")
@@ -79,7 +109,16 @@ class ClientConfig:
 
     Timeouts are in seconds. ``max_retries`` counts re-sends after the first attempt. Backoff is
     exponential with full jitter: the n-th wait is uniform in ``[0, min(cap, base * 2**n)]``; a
-    ``Retry-After`` from the server is used instead, capped at ``retry_after_cap``.
+    ``Retry-After`` from the server is used instead, capped at ``retry_after_cap`` and never below
+    ``backoff_base`` (a ``Retry-After`` of 0 or in the past still waits that long).
+    ``pool_timeout``: how long a request may wait for a pooled connection (and connect); a request
+    that never got one fails as *not sent* (never outcome-unknown). It must be below
+    ``total_timeout``. ``max_response_bytes`` caps a response body while it is read (larger answers
+    raise ``ResponseTooLargeError``; a pager splits such a window); error bodies are truncated at
+    ``max_error_body_bytes``. ``follow_redirects``: redirects are not followed by default (a 3xx
+    raises ``RedirectError`` naming where it pointed); if enabled, only to the same origin, so the
+    API key never leaves for another host. ``allow_insecure_http``: plain ``http`` is refused
+    except to a loopback host, because it sends the key in clear.
     ``token_advisory_window``: renew this long before a known expiry, keeping the old token if that
     renewal fails; ``token_mandatory_window``: inside it, a request waits for a successful renewal.
     """
@@ -96,8 +135,17 @@ class ClientConfig:
     user_agent: str = attrs.field(default=f"confirma-async/{__version__}", validator=_non_empty_str)
     token_advisory_window: timedelta = attrs.field(default=timedelta(minutes=10), validator=_window)
     token_mandatory_window: timedelta = attrs.field(default=timedelta(minutes=1), validator=_window)
+    pool_timeout: float = attrs.field(default=30.0, validator=_positive)
+    max_response_bytes: int = attrs.field(default=256 * 2**20, validator=_positive_int)
+    max_error_body_bytes: int = attrs.field(default=64 * 2**10, validator=_positive_int)
+    follow_redirects: bool = attrs.field(default=False, validator=_bool)
+    allow_insecure_http: bool = attrs.field(default=False, validator=_bool)
 
     def __attrs_post_init__(self) -> None:
+        if self.pool_timeout >= self.total_timeout:
+            raise ConfigurationError(
+                "pool_timeout", self.pool_timeout, "must be below total_timeout"
+            )
         if self.backoff_cap < self.backoff_base:
             raise ConfigurationError("backoff_cap", self.backoff_cap, "must be >= backoff_base")
         if self.token_mandatory_window > self.token_advisory_window:

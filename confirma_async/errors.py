@@ -151,6 +151,36 @@ class BatchBusyError(ConfirmaError, RuntimeError):
     """A ``BatchSubmitter`` runs one stream at a time; this one already has a stream open."""
 
 
+class ResponseTooLargeError(ConfirmaError):
+    """An answer's body exceeded ``ClientConfig.max_response_bytes``; reading stopped there.
+
+    Nothing beyond the limit was read (memory stays bounded). A listing window that answers this is
+    split by the pager, like a 413.
+    """
+
+    def __init__(self, message: str, *, limit: int, method: str = "", path: str = "") -> None:
+        self.limit = limit
+        self.method = method
+        self.path = path
+        super().__init__(message)
+
+
+class CircuitOpenError(ConfirmaError):
+    """The bulk submitter stopped sending: the server looked down (its circuit breaker opened).
+
+    Raised as the ``error`` of every item not sent after that point; nothing was sent for it, so a
+    rerun (with the same journal) sends it.
+    """
+
+
+class DuplicateInputError(ConfirmaError):
+    """The same key (invoice number) appears twice in one bulk input.
+
+    The second item is never sent on its own: it waits for the first and takes its outcome when the
+    content is the same (then it is ``ALREADY_EXISTS``), or fails with this error when it differs.
+    """
+
+
 class APIConnectionError(ConfirmaError):
     """The request could not be completed at the network level.
 
@@ -213,6 +243,20 @@ class APIStatusError(ConfirmaError):
         return text
 
 
+class RedirectError(APIStatusError):
+    """3xx: the API answered with a redirect the client does not follow.
+
+    ``location`` is where it pointed. Redirects are not followed by default; with
+    ``ClientConfig(follow_redirects=True)`` only those to the same origin are, so the API key is
+    never sent to another host. A 307/308 to a POST proves it was not applied; other 3xx leave a
+    POST's outcome unknown.
+    """
+
+    def __init__(self, message: str, *, location: str | None = None, **kwargs: Any) -> None:
+        self.location = location
+        super().__init__(message, **kwargs)
+
+
 class BadRequestError(APIStatusError):
     """400: the server rejected the request body or parameters."""
 
@@ -269,4 +313,6 @@ def status_error_class(status: int) -> type[APIStatusError]:
     """Return the exception class for an HTTP status (``ServerError`` for every 5xx)."""
     if status >= 500:
         return ServerError
+    if 300 <= status < 400:
+        return RedirectError
     return _BY_STATUS.get(status, APIStatusError)

@@ -22,22 +22,29 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from multidict import CIMultiDict
 from yarl import URL
 
 from ._core import json as _json
-from ._core.responses import RawAnswer, build_status_error, decode_body, parse_retry_after
-from ._core.retrying import Retryable, RetryLoop
+from ._core.headers import RequestHeaders
+from ._core.redirects import MAX_HOPS, redirect_target
+from ._core.responses import (
+    RawAnswer,
+    build_status_error,
+    decode_body,
+    parse_retry_after,
+    read_capped,
+)
+from ._core.retrying import Retryable, RetryLoop, network_failure
 from .auth import TokenManager
 from .config import ClientConfig
 from .errors import (
-    APIConnectionError,
     APIStatusError,
-    APITimeoutError,
     AuthenticationError,
     ConfirmaError,
     RateLimitError,
+    RequestValidationError,
     ResponseDecodeError,
+    ResponseTooLargeError,
 )
 
 __all__ = ["RawAnswer", "Transport"]
@@ -61,14 +68,7 @@ class _Call:
     token: str | None = None
     attempts: int = 0
     generation: int = 0
-
-
-def _merged(headers: Mapping[str, str], extra: Mapping[str, str]) -> CIMultiDict[str]:
-    """``headers`` with ``extra`` replacing any header of the same name, whatever its case."""
-    merged = CIMultiDict(headers)
-    for name, value in extra.items():
-        merged[name] = value
-    return merged
+    hops: int = 0
 
 
 class Transport:
@@ -93,13 +93,13 @@ class Transport:
         # asked, per attempt, so a level changed at run time is honoured; others always log.
         self._debug_gate = logger if hasattr(type(logger), "isEnabledFor") else None
         self._urls: dict[str, URL] = {}
-        self._static_headers = {"Accept": "application/json", "User-Agent": config.user_agent}
-        self._headers_for: dict[tuple[str, str, bool], dict[str, str]] = {}
+        self._headers = RequestHeaders(config.user_agent)
         self._retries: RetryLoop[_Call] = RetryLoop(
             self._attempt,
             max_retries=config.max_retries,
             base=config.backoff_base,
             cap=config.backoff_cap,
+            floor=min(config.backoff_base, config.retry_after_cap),
             on_retry=self._log_retry,
         )
 
@@ -136,7 +136,10 @@ class Transport:
         renewal. ``headers`` are sent in addition (checked by the caller). ``raw`` returns a
         2xx answer as a :class:`RawAnswer` instead of decoding it.
         """
-        body = None if json is None else _json.dumps(json)
+        try:
+            body = None if json is None else _json.dumps(json)
+        except (ValueError, TypeError) as exc:  # nothing was sent: a known failure
+            raise RequestValidationError("body", None, f"cannot be written as JSON: {exc}") from exc
         idem = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
         call = _Call(method, path, self._url(path), params, body, idem, headers, raw)
         if api_key is not None:
@@ -184,53 +187,78 @@ class Transport:
         call.attempts += 1
         header, current = self._tokens.auth_header()
         call.generation = self._tokens.generation
-        headers: Mapping[str, str] = self._headers(
-            header, current if call.token is None else call.token, call.body
+        headers = self._headers.get(
+            header, current if call.token is None else call.token, call.body, call.extra_headers
         )
-        if call.extra_headers:
-            headers = _merged(headers, call.extra_headers)
         gate = self._debug_gate
         log = gate is None or gate.isEnabledFor(logging.DEBUG)
         started = time.perf_counter() if log else 0.0
         status: int | None = None
+        redirect: URL | None = None
         session = self._session()
         try:
             async with session.request(
-                call.method, call.url, params=call.params, data=call.body, headers=headers
+                call.method,
+                call.url,
+                params=call.params,
+                data=call.body,
+                headers=headers,
+                allow_redirects=False,  # see _core.redirects: the key must not follow
             ) as resp:
                 status = resp.status
+                length = resp.content_length
                 if call.raw and status < 300:
+                    cap = self._config.max_response_bytes
                     try:  # inlined: this is the bulk upload's hot path
-                        return RawAnswer(status, await resp.read(), headers=resp.headers)
+                        if length is not None and length <= cap:
+                            return RawAnswer(status, await resp.read(), headers=resp.headers)
+                        body = None if length is not None else await read_capped(resp, cap)
                     except (aiohttp.ClientError, TimeoutError) as exc:
                         # A 2xx arrived: the request was applied, however its body ends.
                         problem = f"the body could not be read ({type(exc).__name__})"
                         return RawAnswer(status, b"", problem, resp.headers)
-                raw = await resp.read()
+                    if body is None:
+                        problem = f"the body exceeded max_response_bytes ({cap})"
+                        return RawAnswer(status, b"", problem, resp.headers)
+                    return RawAnswer(status, body, headers=resp.headers)
+                cap = (
+                    self._config.max_response_bytes
+                    if status < 300
+                    else self._config.max_error_body_bytes
+                )
+                if length is not None and length <= cap:
+                    raw: bytes | None = await resp.read()
+                elif length is not None and status < 300:
+                    raw = None  # declared too large: not read at all
+                else:
+                    raw = await read_capped(resp, cap, truncate=status >= 300)
+                if raw is None:
+                    resp.close()
+                    raise ResponseTooLargeError(
+                        f"{call.method} {call.path}: the answer exceeded {cap} bytes "
+                        "(ClientConfig.max_response_bytes); reading stopped there",
+                        limit=cap,
+                        method=call.method,
+                        path=call.path,
+                    )
+                if 300 <= status < 400 and self._config.follow_redirects:
+                    location = resp.headers.get("Location")
+                    redirect = redirect_target(call.url, call.method, status, location)
                 resp_headers = resp.headers
                 reason = resp.reason
-        except aiohttp.ClientConnectorCertificateError as exc:
-            raise APIConnectionError(f"TLS certificate error: {exc}") from exc
-        except aiohttp.ClientConnectorError as exc:
-            err: ConfirmaError = APIConnectionError(f"cannot connect: {exc}", outcome_unknown=False)
-            raise Retryable(err) from exc
-        except aiohttp.ConnectionTimeoutError as exc:
-            err = APITimeoutError("timed out connecting", outcome_unknown=False)
-            raise Retryable(err) from exc
-        except TimeoutError as exc:
-            err = APITimeoutError(
-                f"{call.method} {call.path} timed out", outcome_unknown=not call.idempotent
-            )
-            raise self._maybe_retry(err, call) from exc
-        except aiohttp.ClientError as exc:
-            err = APIConnectionError(
-                f"{call.method} {call.path} failed: {type(exc).__name__}: {exc}",
-                outcome_unknown=not call.idempotent,
-            )
-            raise self._maybe_retry(err, call) from exc
+        except ConfirmaError:
+            raise
+        except (aiohttp.ClientError, TimeoutError, ValueError, TypeError) as exc:
+            raise network_failure(
+                exc, call.method, call.path, call.idempotent, str(call.url)
+            ) from exc
         finally:
             if log:
                 self._log_attempt(call, status, started)
+        if redirect is not None and call.hops < MAX_HOPS:
+            call.url = redirect
+            call.hops += 1
+            return await self._attempt(call)
         if resp.status < 300:
             if resp.status == 204:
                 return None
@@ -243,8 +271,9 @@ class Transport:
     def _raise_status(
         self, call: _Call, status: int, reason: str | None, raw: bytes, headers: Any
     ) -> Any:
-        # Only a 4xx proves a non-idempotent request was not applied (A37).
-        unknown = not call.idempotent and not 400 <= status < 500
+        # Only a 4xx (or a 307/308: "repeat it elsewhere") proves a non-idempotent request was not
+        # applied (A37).
+        unknown = not call.idempotent and not (400 <= status < 500 or status in (307, 308))
         error = build_status_error(
             status=status,
             reason=reason,
@@ -264,23 +293,6 @@ class Transport:
             )
             raise Retryable(error, retry_after)
         raise error
-
-    @staticmethod
-    def _maybe_retry(error: ConfirmaError, call: _Call) -> Exception:
-        return Retryable(error) if call.idempotent else error
-
-    def _headers(self, header: str, token: str, body: bytes | None) -> dict[str, str]:
-        """The request headers, built once per token (aiohttp copies them, never changes them)."""
-        key = (header, token, body is not None)
-        headers = self._headers_for.get(key)
-        if headers is None:
-            if len(self._headers_for) > 8:  # old tokens: forget them
-                self._headers_for.clear()
-            headers = {**self._static_headers, header: token}
-            if body is not None:
-                headers["Content-Type"] = "application/json"
-            self._headers_for[key] = headers
-        return headers
 
     def _log_attempt(self, call: _Call, status: int | None, started: float) -> None:
         self._log.debug(

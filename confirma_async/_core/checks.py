@@ -119,7 +119,11 @@ def require_model(field: str, value: object, cls: type) -> None:
 
 
 def check_token(token: object, field: str = "api_key") -> str:
-    """Return ``token`` if it is a non-empty string; the error never shows it."""
+    """Return ``token`` if it is a non-empty string fit for a header; the error never shows it."""
     if not isinstance(token, str) or not token.strip():
         raise ConfigurationError(field, "<redacted>", "must be a non-empty string")
+    if any(c < " " or c == "\x7f" for c in token) or not token.isascii():
+        raise ConfigurationError(
+            field, "<redacted>", "must be printable ASCII (no control characters, CR or LF)"
+        )
     return token

@@ -17,11 +17,12 @@ from typing import Any
 
 from multidict import CIMultiDictProxy
 
-from ..errors import APIStatusError, RateLimitError, status_error_class
+from ..errors import APIStatusError, RateLimitError, RedirectError, status_error_class
 from . import json as _json
 from . import wire as _wire
 
 _MAX_TEXT_MESSAGE = 500
+_CHUNK = 64 * 1024
 
 
 def decode_body(raw: bytes) -> Any:
@@ -157,4 +158,25 @@ def build_status_error(
     if cls is RateLimitError:
         retry_after = parse_retry_after(headers.get("Retry-After"), cap=retry_after_cap)
         return RateLimitError(message, retry_after=retry_after, **common)
+    if cls is RedirectError:
+        location = headers.get("Location")
+        where = f"redirected to {location}" if location else "a redirect without a Location"
+        return RedirectError(f"{where}; not followed", location=location, **common)
     return cls(message, **common)
+
+
+async def read_capped(resp: Any, cap: int, *, truncate: bool = False) -> bytes | None:
+    """Read ``resp``'s body, stopping once it exceeds ``cap`` bytes (memory stays bounded).
+
+    Returns the body; past the cap, its first ``cap`` bytes if ``truncate`` (error bodies), else
+    ``None``. Past the cap the connection is closed, not returned to the pool half read.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await resp.content.read(min(_CHUNK, cap + 1 - size)):
+        size += len(chunk)
+        chunks.append(chunk)
+        if size > cap:
+            resp.close()
+            return b"".join(chunks)[:cap] if truncate else None
+    return b"".join(chunks)

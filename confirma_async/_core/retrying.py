@@ -7,7 +7,7 @@
 3. :meth:`RetryLoop.after` takes that first failure into ``backoff``'s loop, whose first try replays
    it without a request, so tries, waits and ``on_backoff`` logging are exactly ``backoff``'s as if
    the loop had made the first attempt: at most ``max_retries`` more attempts, each after the
-   server's ``Retry-After`` if it sent one, else a full-jitter wait in
+   server's ``Retry-After`` if it sent one (never below ``floor``), else a full-jitter wait in
    ``[0, min(cap, base * 2**n)]``.
 4. When the tries run out, the last typed error is raised (never :class:`Retryable`).
 """
@@ -18,13 +18,20 @@ import random
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any, Generic, TypeVar
 
+import aiohttp
 import backoff
 
-from ..errors import ConfirmaError
+from ..errors import (
+    APIConnectionError,
+    APITimeoutError,
+    ConfigurationError,
+    ConfirmaError,
+    RequestValidationError,
+)
 
 C = TypeVar("C")
 
-__all__ = ["RetryLoop", "Retryable", "wait_times"]
+__all__ = ["RetryLoop", "Retryable", "network_failure", "wait_times"]
 
 
 class Retryable(Exception):
@@ -36,9 +43,10 @@ class Retryable(Exception):
         self.retry_after = retry_after
 
 
-def wait_times(base: float, cap: float) -> Generator[float, Any, None]:
-    """``backoff``'s wait generator: the failure's ``Retry-After``, else full jitter.
+def wait_times(base: float, cap: float, floor: float = 0.0) -> Generator[float, Any, None]:
+    """``backoff``'s wait generator: the failure's ``Retry-After`` (>= ``floor``), else jitter.
 
+    A ``Retry-After`` of 0 or in the past must not mean a re-send at once: ``floor`` applies.
     ``backoff`` sends each caught exception into the generator, so the wait can depend on it.
     """
     failure = yield 0.0  # primed by backoff with send(None)
@@ -46,7 +54,7 @@ def wait_times(base: float, cap: float) -> Generator[float, Any, None]:
     while True:
         retry_after = getattr(failure, "retry_after", None)
         if retry_after is not None:
-            wait = float(retry_after)
+            wait = max(float(retry_after), floor)
         else:
             wait = random.uniform(0.0, min(cap, base * (2**attempt)))
         attempt += 1
@@ -66,13 +74,14 @@ class RetryLoop(Generic[C]):
         max_retries: int,
         base: float,
         cap: float,
+        floor: float = 0.0,
         on_retry: Callable[[C, ConfirmaError, float], None],
     ) -> None:
         self._attempt = attempt
         self._max_retries = max_retries
         self._on_retry = on_retry
         self._loop = backoff.on_exception(
-            lambda: wait_times(base, cap),
+            lambda: wait_times(base, cap, floor),
             Retryable,
             max_tries=max_retries + 1,
             jitter=None,
@@ -98,3 +107,33 @@ class RetryLoop(Generic[C]):
         error = getattr(failure, "error", None)
         if isinstance(error, ConfirmaError):
             self._on_retry(details["args"][0], error, details.get("wait", 0.0))
+
+
+def network_failure(
+    exc: BaseException, method: str, path: str, idempotent: bool, url: str
+) -> ConfirmaError | Retryable:
+    """What an exception from aiohttp means: a typed error, wrapped as :class:`Retryable` if so.
+
+    A failure before anything was sent (a refused or timed-out connection, a pool that had no free
+    connection in time, a request aiohttp refused to build) is known not applied and safe to send
+    again; after sending (a timeout, a reset) a non-idempotent request's outcome is unknown.
+    """
+    if isinstance(exc, aiohttp.InvalidURL):
+        return ConfigurationError("base_url", url, f"not a usable URL: {exc}")
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return APIConnectionError(f"TLS certificate error: {exc}")
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return Retryable(APIConnectionError(f"cannot connect: {exc}", outcome_unknown=False))
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return Retryable(APITimeoutError("timed out connecting", outcome_unknown=False))
+    if isinstance(exc, ValueError | TypeError) and not isinstance(exc, aiohttp.ClientError):
+        return RequestValidationError("request", None, f"cannot be sent: {exc}")
+    if isinstance(exc, TimeoutError):
+        error: ConfirmaError = APITimeoutError(
+            f"{method} {path} timed out", outcome_unknown=not idempotent
+        )
+    else:
+        error = APIConnectionError(
+            f"{method} {path} failed: {type(exc).__name__}: {exc}", outcome_unknown=not idempotent
+        )
+    return Retryable(error) if idempotent else error

@@ -23,6 +23,7 @@ from ..errors import (
     APITimeoutError,
     PaginationError,
     PayloadTooLargeError,
+    ResponseTooLargeError,
     ServerError,
     WindowTruncatedError,
 )
@@ -240,7 +241,7 @@ class WindowEngine(Generic[T]):
         return Page(start=slot.start, end=slot.end, items=self._dedupe(slot.start, items))
 
     def _splittable(self, error: Exception, days: int) -> bool:
-        if isinstance(error, PayloadTooLargeError):
+        if isinstance(error, PayloadTooLargeError | ResponseTooLargeError):
             return True  # the window itself is the problem: split down to one day
         return isinstance(error, APITimeoutError | ServerError) and days > self._min_days
 
