@@ -6,7 +6,9 @@ The sandbox and the demo are imported only when these commands run.
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import socket
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -62,15 +64,36 @@ def sandbox_config(
     )
 
 
+class ListenError(Exception):
+    """The sandbox could not listen on the address asked for (port in use, unknown host)."""
+
+
+def _reason(exc: Exception) -> str:
+    """The operating system's words for ``exc`` (``Address already in use``), not asyncio's."""
+    if not isinstance(exc, OSError):
+        return str(exc)  # a host name that cannot be encoded
+    if isinstance(exc, socket.gaierror) or not exc.errno or exc.errno < 0:
+        return exc.strerror or str(exc)
+    return os.strerror(exc.errno)
+
+
 async def serve(config: SandboxConfig, host: str, port: int) -> None:
-    """Serve a sandbox until SIGINT/SIGTERM, printing where it listens and the tokens to use."""
+    """Serve a sandbox until SIGINT/SIGTERM, printing where it listens and the tokens to use.
+
+    Raises :class:`ListenError` when it cannot listen on ``host:port``.
+    """
     from ..testing import Sandbox
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with Sandbox(config, host=host, port=port) as sb:
+    sb = Sandbox(config, host=host, port=port)
+    try:
+        await sb.start()
+    except (OSError, UnicodeError) as exc:  # port in use, bad host, no permission: one line
+        raise ListenError(f"cannot listen on {host}:{port}: {_reason(exc)}") from None
+    try:
         # The sandbox's own tokens are test credentials, printed so that clients can use them.
         print(f"CFIS sandbox listening on {sb.base_url}", flush=True)
         print(f"  client token:  {sb.client_token}", flush=True)
@@ -84,6 +107,8 @@ async def serve(config: SandboxConfig, host: str, port: int) -> None:
             print(f"  dialect:       {config.dialect}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         await stop.wait()
+    finally:
+        await sb.stop()
     print("sandbox stopped", flush=True)
 
 
@@ -95,7 +120,13 @@ async def serve(config: SandboxConfig, host: str, port: int) -> None:
     "then.",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", type=int, default=8080, show_default=True, help="Port; 0 = any free port.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8080,
+    show_default=True,
+    help="Port; 0 = any free port.",
+)
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Seed of tokens, data, faults."
 )
@@ -154,7 +185,11 @@ def sandbox_command(
     except ValueError as exc:
         click.echo(f"confirma sandbox: {exc}", err=True)
         click.get_current_context().exit(2)
-    asyncio.run(serve(config, host, port))
+    try:
+        asyncio.run(serve(config, host, port))
+    except ListenError as exc:
+        click.echo(f"confirma sandbox: {exc}", err=True)
+        click.get_current_context().exit(1)
 
 
 @click.command("demo", short_help="Run the client end to end against an in-process sandbox.")

@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -49,7 +49,22 @@ def _seconds(data: dict[str, Any], key: str) -> timedelta | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         raise ApiError(400, "BAD_REQUEST", f"{key} must be a number of seconds")
-    return timedelta(seconds=float(value))
+    try:
+        return timedelta(seconds=float(value))
+    except OverflowError:  # beyond timedelta's range (or float's: 1E+400 is infinite)
+        raise _out_of_range(key) from None
+
+
+def _later(now: datetime, delta: timedelta, key: str) -> datetime:
+    """``now + delta``, or 400 when that lies beyond the year 9999."""
+    try:
+        return now + delta
+    except OverflowError:
+        raise _out_of_range(key) from None
+
+
+def _out_of_range(key: str) -> ApiError:
+    return ApiError(400, "BAD_REQUEST", f"{key} is out of range")
 
 
 def admin_routes(state: SandboxState, faults: Faults) -> list[web.RouteDef]:
@@ -74,9 +89,13 @@ def admin_routes(state: SandboxState, faults: Faults) -> list[web.RouteDef]:
 
     async def accepted(request: web.Request) -> web.Response:
         raw = request.query.get("invoiceNumber", "")
-        if not raw.isdigit():
+        try:  # isdigit() admits digits int() refuses ("²"), and int() refuses over 4300 digits
+            number = int(raw) if raw.isdigit() else None
+        except ValueError:
+            number = None
+        if number is None:
             raise ApiError(400, "BAD_REQUEST", "invoiceNumber is required")
-        number, client_id = int(raw), request.query.get("clientId") or None
+        client_id = request.query.get("clientId") or None
         return json_response(
             {
                 "invoiceNumber": number,
@@ -143,19 +162,22 @@ def admin_routes(state: SandboxState, faults: Faults) -> list[web.RouteDef]:
         if request.method == "POST":
             delta = _seconds(await _body(request), "advanceSeconds")
             if delta is not None:
+                if delta < timedelta(0):
+                    raise ApiError(400, "BAD_REQUEST", "advanceSeconds must not be negative")
+                _later(state.clock.now(), delta, "advanceSeconds")
                 state.clock.advance(delta)
         return json_response({"now": stamp(state.sync())})
 
     async def new_token(request: web.Request) -> web.Response:
         lifetime = _seconds(await _body(request), "expiresInSeconds")
         now = state.clock.now()
-        expires = now + lifetime if lifetime is not None else None
+        expires = _later(now, lifetime, "expiresInSeconds") if lifetime is not None else None
         record = state.tokens.issue("client", state.default_client_id, now, expires)
         return json_response({"token": record.token}, 201)
 
     async def expire_tokens(request: web.Request) -> web.Response:
         delta = _seconds(await _body(request), "inSeconds") or timedelta(0)
-        moment = state.clock.now() + delta
+        moment = _later(state.clock.now(), delta, "inSeconds")
         state.tokens.expire_all_at(moment)
         return json_response({"expiresAt": stamp(moment)})
 

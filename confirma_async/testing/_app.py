@@ -4,6 +4,11 @@ Every API request passes :func:`make_middleware`: it is counted, meets the fault
 5xx, 429, dropped connection, commit-then-drop, slow answer), brings the state up to the clock, and
 turns any error (an :class:`ApiError`, an unknown path, a wrong method) into an A3 JSON body. In
 the alternate dialect the answer (faults included) is then respelt by ``_dialect``.
+
+A client hanging up is a normal event for a fault-injecting server, never an error: the runner of
+:class:`~confirma_async.testing.Sandbox` cancels the request's handler (``handler_cancellation``),
+and a body read that fails because the client left (under a runner that does not cancel) is
+logged as one DEBUG line and answered with a 499 nobody receives.
 """
 
 from __future__ import annotations
@@ -82,7 +87,8 @@ def make_middleware(state: SandboxState, faults: Faults, stopping: asyncio.Event
         if rule is not None and kind in ("error", "rate_limit"):
             resp: web.StreamResponse = _injected(rule)
         elif kind == "drop":
-            await request.read()
+            with contextlib.suppress(ConnectionError):  # the client may have left already
+                await request.read()
             _drop(request, reset=False)
             return web.Response(status=499)
         else:
@@ -112,6 +118,9 @@ async def _handle(
         return exc.response()
     except web.HTTPException as exc:
         return _http_error(exc)
+    except ConnectionError as exc:  # the client hung up before its body was read
+        log.debug("client left during %s %s: %s", request.method, request.path, exc)
+        return web.Response(status=499)
     except Exception:
         log.exception("sandbox handler failed for %s %s", request.method, request.path)
         return ApiError(500, "INTERNAL_ERROR", "sandbox bug: see the server log").response()

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Literal, get_args
 
 from ._faults import FaultRule
+from ._validate import AMOUNT_DIGITS
 
 DialectName = Literal["reference", "alternate"]
 """``reference``: as ``docs/api-assumptions.md`` chose; ``alternate``: see ``ALTERNATE_DIALECT``."""
@@ -63,10 +64,10 @@ class SandboxConfig:
     """Time from the first unsettled payment to the settlement run that pays it out."""
 
     reminder_fee: Decimal = Decimal("5.00")
-    """Costs added to a case the day after its due date passes unpaid."""
+    """Costs added to a case the day after its due date passes unpaid (below ``10**13``)."""
 
     reminder_interest_rate: Decimal = Decimal("0.01")
-    """Share of the capital added as interest at that reminder."""
+    """Share of the capital added as interest at that reminder (within [0, 1])."""
 
     token_lifetime: timedelta | None = None
     """Lifetime of tokens issued by renew and create-client; ``None`` = no expiry."""
@@ -115,3 +116,18 @@ class SandboxConfig:
         for name in ("distribution_failure_rate", "sync_failure_rate", "debtor_payment_rate"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be within [0, 1]")
+        # Checked here, not when the first reminder's cent arithmetic would fail on them.
+        fee, rate = self.reminder_fee, self.reminder_interest_rate
+        if not _finite(fee) or not 0 <= fee < 10**AMOUNT_DIGITS:
+            raise ValueError(
+                f"reminder_fee must be at least 0 and below 1E+{AMOUNT_DIGITS}, not {fee!r}"
+            )
+        if not _finite(rate) or not 0 <= rate <= 1:
+            raise ValueError(f"reminder_interest_rate must be within [0, 1], not {rate!r}")
+
+
+def _finite(value: object) -> bool:
+    """True for an ``int`` or a finite ``Decimal`` (the numbers the sandbox's arithmetic takes)."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        return False
+    return not isinstance(value, Decimal) or value.is_finite()

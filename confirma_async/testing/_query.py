@@ -50,9 +50,9 @@ def date_window(
     if start is None and end is None:
         if unbounded:
             return None
-        return Window(today - timedelta(days=default_days), today, True)
+        return Window(_days_before(today, default_days), today, True)
     end = end or max(today, start or today)
-    start = start or end - timedelta(days=default_days)
+    start = start or _days_before(end, default_days)
     if start > end:
         raise validation_error([(from_key, f"must not be after {to_key}")])
     days = (end - start).days + 1
@@ -63,6 +63,14 @@ def date_window(
             f"window of {days} days exceeds the maximum of {max_days} days",
         )
     return Window(start, end, False)
+
+
+def _days_before(day: date, days: int) -> date:
+    """``day - days``, or the first representable date (``toDate=0001-01-10`` is valid input)."""
+    try:
+        return day - timedelta(days=days)
+    except OverflowError:
+        return date.min
 
 
 def _read(raw: str | None, key: str, errors: list[tuple[str, str]]) -> date | None:
@@ -92,6 +100,10 @@ def positive_int(query: Mapping[str, str], key: str) -> int | None:
     raw = query.get(key)
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or int(raw) <= 0:
+    try:  # isdigit() admits digits int() refuses ("²"), and int() refuses over 4300 digits
+        value = int(raw) if raw.isdigit() else 0
+    except ValueError:
+        value = 0
+    if value <= 0:
         raise validation_error([(key, "must be a positive integer")])
-    return int(raw)
+    return value

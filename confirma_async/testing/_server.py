@@ -16,6 +16,8 @@ from ._config import SandboxConfig
 from ._faults import Faults
 from ._state import SandboxState
 
+_MAX_PORT = 65535
+
 
 class Sandbox:
     """A local CFIS emulation served over real sockets.
@@ -23,7 +25,8 @@ class Sandbox:
     ``Sandbox(config, clock=ManualClock())`` builds the state at once (so tokens and inspection
     work before it starts); :meth:`start` (or ``async with``) binds ``host:port`` (port 0 = any
     free port) and :meth:`stop` closes every connection. ``base_url`` includes the
-    ``/api/v1/partner`` prefix.
+    ``/api/v1/partner`` prefix. A client that hangs up mid-request (a timeout, a cancelled task)
+    ends that request's handler at once, quietly: the sandbox logs no error for it.
     """
 
     def __init__(
@@ -34,6 +37,8 @@ class Sandbox:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
+        if not 0 <= port <= _MAX_PORT:
+            raise ValueError(f"port must be within 0..{_MAX_PORT}, not {port}")
         self.config = config or SandboxConfig()
         self.clock: Clock = clock or SystemClock()
         self.faults = Faults(self.config.seed, self.config.faults)
@@ -53,7 +58,12 @@ class Sandbox:
             raise RuntimeError("sandbox already started")
         self._stopping = asyncio.Event()  # bound to the loop that runs this start
         app = build_app(self.state, self.faults, self._stopping)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=self.config.shutdown_timeout)
+        runner = web.AppRunner(
+            app,
+            access_log=None,
+            shutdown_timeout=self.config.shutdown_timeout,
+            handler_cancellation=True,  # a client that hangs up ends its handler, quietly
+        )
         await runner.setup()
         site = web.TCPSite(runner, self.host, self._port)
         try:

@@ -34,6 +34,20 @@ _POSTAL_ANY = re.compile(r"[A-Za-z0-9][A-Za-z0-9 -]{1,9}")
 _CENT = Decimal("0.01")
 _MISSING = object()
 
+AMOUNT_DIGITS = 13
+"""Most digits before the decimal point of an amount the sandbox accepts.
+
+A25 types amounts as ``number<double>``, which keeps 15 significant digits: enough for every
+amount up to ``9999999999999.99`` to the cent, while larger ones may lose cents. The bound also
+keeps the sandbox's own cent arithmetic (balances, settlement sums) far inside ``Decimal``'s
+28-digit default context, so a huge amount (``1E+99``, 40 digits) is a 400 naming its field rather
+than an ``InvalidOperation``.
+"""
+_AMOUNT_MAX = Decimal(10**AMOUNT_DIGITS) - _CENT
+_AMOUNT_MIN = -_AMOUNT_MAX
+_AMOUNT_LIMIT = 10**AMOUNT_DIGITS  # integers: |value| < limit
+_AMOUNT_RANGE = f"must be between {_AMOUNT_MIN} and {_AMOUNT_MAX}"
+
 
 def parse_date(text: str) -> date | None:
     """Parse a strict ``YYYY-MM-DD`` date, or return ``None``."""
@@ -45,13 +59,22 @@ def parse_date(text: str) -> date | None:
         return None
 
 
-def is_amount(value: object) -> bool:
-    """True for a finite JSON number with at most two decimals (``bool`` is not a number)."""
-    if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        return False
+def amount_error(value: object) -> str | None:
+    """Why ``value`` is not a money amount, or ``None`` when it is one.
+
+    An amount is a finite JSON number (``bool`` is none) with at most two decimals and at most
+    :data:`AMOUNT_DIGITS` digits before the point. The range is checked first: comparisons are
+    exact, whereas quantising a huge value to cents overflows the decimal context.
+    """
     if isinstance(value, Decimal):
-        return value.is_finite() and value == value.quantize(_CENT)
-    return True
+        if not value.is_finite():
+            return "must be a finite number"
+        if not _AMOUNT_MIN <= value <= _AMOUNT_MAX:
+            return _AMOUNT_RANGE
+        return None if value == value.quantize(_CENT) else "must have at most 2 decimals"
+    if isinstance(value, bool) or not isinstance(value, int):
+        return "must be a number with at most 2 decimals"
+    return None if -_AMOUNT_LIMIT < value < _AMOUNT_LIMIT else _AMOUNT_RANGE
 
 
 class Check:
@@ -165,15 +188,13 @@ class Check:
     def amount(
         self, parent: Mapping[str, Any], key: str, path: str, *, required: bool = False
     ) -> Decimal | None:
-        """Read a money amount: a JSON number with at most two decimals."""
+        """Read a money amount (a JSON number with at most two decimals, see ``amount_error``)."""
         value = self._get(parent, key, path, required)
         if value is _MISSING:
             return None
-        if not is_amount(value):
-            if isinstance(value, Decimal | int) and not isinstance(value, bool):
-                self.fail(path, "must have at most 2 decimals")
-            else:
-                self.fail(path, "must be a number with at most 2 decimals")
+        problem = amount_error(value)
+        if problem is not None:
+            self.fail(path, problem)
             return None
         return Decimal(value)
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
+
+import pytest
 
 from confirma_async._core.json import dumps, loads
 from confirma_async.testing import Sandbox, sample_invoice
@@ -72,3 +75,28 @@ async def test_actions_and_cases(api: Api, confirma_sandbox: Sandbox) -> None:
     assert applied["actions"][0]["status"] == "APPLIED"
     _, cases = await _admin(api, "GET", "/cases")
     assert [(c["invoiceNumber"], c["status"]) for c in cases["cases"]] == [(5, "ACTIVE")]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "message"),
+    [
+        ("/clock", {"advanceSeconds": Decimal("1E+99")}, "advanceSeconds is out of range"),
+        ("/clock", {"advanceSeconds": 10**12}, "advanceSeconds is out of range"),
+        ("/clock", {"advanceSeconds": -5}, "advanceSeconds must not be negative"),
+        ("/tokens", {"expiresInSeconds": 10**12}, "expiresInSeconds is out of range"),
+        ("/tokens/expire", {"inSeconds": Decimal("1E+400")}, "inSeconds is out of range"),
+    ],
+    ids=["beyond-timedelta", "beyond-year-9999", "backwards", "token-expiry", "infinite"],
+)
+async def test_seconds_the_clock_cannot_reach_are_400(
+    api: Api, path: str, body: dict[str, Any], message: str
+) -> None:
+    status, answer = await _admin(api, "POST", path, body)
+    assert (status, answer["message"]) == (400, message)
+    assert (await _admin(api, "GET", "/clock"))[1] == {"now": "2026-01-05T09:00:00.000Z"}
+
+
+@pytest.mark.parametrize("number", ["\u00b2", "9" * 5000], ids=["superscript-2", "5000-digits"])
+async def test_accepted_with_an_unreadable_invoice_number_is_400(api: Api, number: str) -> None:
+    status, answer = await _admin(api, "GET", f"/accepted?invoiceNumber={number}")
+    assert (status, answer["code"]) == (400, "BAD_REQUEST")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
 import signal
+import socket
 import sys
 from datetime import timedelta
 
@@ -57,6 +60,32 @@ def test_sandbox_arguments_become_a_config() -> None:
 def test_a_bad_fault_spec_exits_with_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sandbox", "--fault", "*:teleport"]) == 2
     assert "teleport" in capsys.readouterr().err
+
+
+def test_a_port_out_of_range_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sandbox", "--port", "99999"]) == 2
+    err = capsys.readouterr().err
+    assert "Invalid value for '--port': 99999 is not in the range 0<=x<=65535" in err
+    assert "Traceback" not in err
+
+
+def test_a_port_in_use_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["sandbox", "--port", str(port)]) == 1
+    captured = capsys.readouterr()
+    reason = os.strerror(errno.EADDRINUSE)
+    assert captured.err.splitlines() == [
+        f"confirma sandbox: cannot listen on 127.0.0.1:{port}: {reason}"
+    ]
+    assert captured.out == ""
+
+
+def test_a_sandbox_refuses_a_port_out_of_range_at_once() -> None:
+    with pytest.raises(ValueError, match=r"port must be within 0\.\.65535, not 99999"):
+        Sandbox(port=99999)
 
 
 def test_help_documents_the_fault_syntax(capsys: pytest.CaptureFixture[str]) -> None:

@@ -182,6 +182,24 @@ async def test_unpaid_case_gets_a_reminder_fee_and_interest_after_its_due_date(
     assert case["balance"]["totalAmount"] == Decimal("106.00")
 
 
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"reminder_fee": Decimal("1E+30")},
+        {"reminder_fee": Decimal("NaN")},
+        {"reminder_fee": Decimal("-5.00")},
+        {"reminder_interest_rate": Decimal("1E+40")},
+        {"reminder_interest_rate": Decimal("sNaN")},
+    ],
+    ids=["huge-fee", "nan-fee", "negative-fee", "huge-rate", "snan-rate"],
+)
+def test_reminder_costs_the_sandbox_cannot_compute_are_refused_by_the_config(
+    setting: dict[str, Decimal],
+) -> None:
+    with pytest.raises(ValueError, match=next(iter(setting))):
+        SandboxConfig(**setting)
+
+
 async def test_withdraw_closes_the_case(api: Api, confirma_sandbox: Sandbox) -> None:
     await api.post("/invoice", sample_invoice(23))
     case_id = (await _distribution(api, 23))["caseId"]

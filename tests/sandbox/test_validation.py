@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from confirma_async._core.json import dumps
 from confirma_async.testing import sample_accounting_payment, sample_invoice, sample_ledger
 
 from .conftest import Api
@@ -206,6 +208,8 @@ async def test_accounting_payment_invoice_number_must_be_a_string(api: Api) -> N
         ("/payments", {"fromDate": "2026-01-10", "toDate": "2026-01-01"}, "fromDate"),
         ("/settlements", {"unfetchedOnly": "maybe"}, "unfetchedOnly"),
         ("/invoice/case", {}, "caseId"),
+        ("/invoice/case", {"caseId": "\u00b2"}, "caseId"),  # a digit to isdigit(), not to int()
+        ("/invoice/case", {"caseId": "9" * 5000}, "caseId"),  # beyond int()'s digit limit
     ],
 )
 async def test_bad_query_parameters_are_400(
@@ -214,3 +218,101 @@ async def test_bad_query_parameters_are_400(
     reply = await api.get(path, **params)
     assert reply.status == 400
     assert field in reply.fields
+
+
+_MARK = b"424242.42"  # stands for the amount under test in a body, replaced on the wire
+
+
+def _invoice_total(number: int) -> dict[str, Any]:
+    body = sample_invoice(number)
+    body["invoice"]["amounts"]["totalAmount"] = Decimal(_MARK.decode())
+    return body
+
+
+def _invoice_vat(number: int) -> dict[str, Any]:
+    body = sample_invoice(number)
+    body["invoice"]["amounts"]["vatAmount"] = Decimal(_MARK.decode())
+    return body
+
+
+def _direct_payment(number: int) -> dict[str, Any]:
+    data = {"invoiceNumber": number, "amount": Decimal(_MARK.decode()), "paymentDate": "2026-01-06"}
+    return {"actions": [{"code": "DIRECT_PAYMENT", "data": data}]}
+
+
+def _ledger_row(key: str) -> Any:
+    def body(number: int) -> dict[str, Any]:
+        doc = sample_ledger(f"L-{number}")
+        doc["ledgers"]["ledgerRows"][1][key] = Decimal(_MARK.decode())
+        return doc
+
+    return body
+
+
+def _accounting_payment(number: int) -> dict[str, Any]:
+    item = sample_accounting_payment(f"P-{number}", str(number))
+    item["amount"] = Decimal(_MARK.decode())
+    return {"payments": [item]}
+
+
+_AMOUNT_FIELDS = [
+    pytest.param("/invoice", _invoice_total, "invoice.amounts.totalAmount", id="totalAmount"),
+    pytest.param("/invoice", _invoice_vat, "invoice.amounts.vatAmount", id="vatAmount"),
+    pytest.param("/invoice/action", _direct_payment, "actions[0].data.amount", id="action"),
+    pytest.param(
+        "/accounting/ledger", _ledger_row("amount"), "ledgers.ledgerRows[1].amount", id="ledger"
+    ),
+    pytest.param(
+        "/accounting/ledger",
+        _ledger_row("netAmount"),
+        "ledgers.ledgerRows[1].netAmount",
+        id="ledger-net",
+    ),
+    pytest.param("/accounting/payment", _accounting_payment, "payments[0].amount", id="payment"),
+]
+
+
+@pytest.mark.parametrize(("endpoint", "build", "field"), _AMOUNT_FIELDS)
+@pytest.mark.parametrize(
+    "wire",
+    [
+        pytest.param(b"1E+99", id="1E+99"),
+        pytest.param(b"1234567890123456789012345678901234567890", id="40-digit-integer"),
+        pytest.param(b"-12345678901234567890123456789012345678.90", id="40-digit-negative"),
+        pytest.param(b"10000000000000", id="one-past-the-largest"),
+    ],
+)
+async def test_an_amount_the_sandbox_cannot_represent_is_a_400_naming_its_field(
+    api: Api, endpoint: str, build: Any, field: str, wire: bytes
+) -> None:
+    raw = dumps(build(6001))
+    assert raw.count(_MARK) == 1
+    reply = await api.call("POST", endpoint, raw=raw.replace(_MARK, wire))
+    assert reply.status == 400
+    assert reply.body["code"] == "VALIDATION_ERROR"
+    assert reply.fields == {field: "must be between -9999999999999.99 and 9999999999999.99"}
+
+
+async def test_the_largest_amount_goes_through_reminders_payments_and_settlements(
+    api: Api,
+) -> None:
+    largest = Decimal("9999999999999.99")
+    body = sample_invoice(6002, due_in_days=1)
+    body["invoice"]["amounts"] = {"totalAmount": largest}
+    assert (await api.post("/invoice", body)).status == 201
+    api.sandbox.advance(timedelta(days=2))  # past the due date: a 5.00 fee and 1 % interest
+    payment = _direct_payment(6002)
+    payment["actions"][0]["data"]["amount"] = largest
+    assert (await api.post("/invoice/action", payment)).status == 202
+    api.sandbox.advance(timedelta(days=1, minutes=2))  # the payment applies, its settlement runs
+    case = await api.get("/invoice/case", invoiceNumber="6002")
+    assert case.status == 200
+    assert case.body["case"]["balance"]["totalAmount"] == Decimal("100000000005.00")
+    settlements = await api.get("/settlements")
+    assert settlements.status == 200
+    assert [s["settlementAmount"] for s in settlements.body["settlements"]] == [largest]
+
+
+async def test_a_window_reaching_before_the_year_1_starts_on_its_first_day(api: Api) -> None:
+    reply = await api.get("/payments", toDate="0001-01-10")  # from = to - 30 days
+    assert (reply.status, reply.body) == (200, [])
