@@ -15,7 +15,7 @@ from .auth import TokenManager, TokenRenewedCallback
 from .batch.journal import Journal
 from .batch.submitter import BatchSubmitter
 from .config import ClientConfig, Environment, resolve_base_url
-from .errors import ClientClosedError
+from .errors import ClientClosedError, ConfigurationError
 from .models._aliases import WireAliases
 from .resources.accounting import Accounting
 from .resources.invoices import Invoices
@@ -39,6 +39,9 @@ class ConfirmaClient(AsyncClosing):
     (``["DistributionRecord.distribution_status=deliveryState"]``, a mapping, or a
     :class:`~confirma_async.WireAliases`); ``client.wire_aliases.add(...)`` adds more later.
     ``confirma doctor`` (or :func:`~confirma_async.check_assumptions`) suggests them.
+    ``client_id`` names the creditor account the key acts for (the identifier onboarding
+    returns): bulk journals are then bound to it as well as to the server, so a journal is never
+    reused for another creditor. Optional; never the key, which rotates on renewal.
     """
 
     def __init__(
@@ -53,7 +56,12 @@ class ConfirmaClient(AsyncClosing):
         logger: Any = None,
         clock: Callable[[], datetime] | None = None,
         wire_aliases: WireAliases | Iterable[str] | Mapping[str, str | Sequence[str]] | None = None,
+        client_id: str | None = None,
     ) -> None:
+        if client_id is not None and (not isinstance(client_id, str) or not client_id.strip()):
+            raise ConfigurationError("client_id", client_id, "must be a non-empty string")
+        self.client_id = client_id
+        """The creditor account this client acts for, if given (binds bulk journals)."""
         self.config = config if config is not None else ClientConfig()
         """The client's (frozen) configuration."""
         self._base_url = resolve_base_url(
@@ -112,12 +120,18 @@ class ConfirmaClient(AsyncClosing):
         ordered: bool = False,
         journal: Journal | str | os.PathLike[str] | None = None,
         max_attempts: int = 5,
+        breaker_threshold: int | None = 20,
+        accept_journal_mismatch: bool = False,
     ) -> BatchSubmitter:
         """A bulk submitter for invoices and actions using this client (see ``BatchSubmitter``).
 
         At most ``concurrency`` requests in flight, optionally at most ``rate_limit`` requests
         per second, results in input order if ``ordered``; ``journal`` (a JSONL path or a
-        ``Journal``) makes the job resumable; ``max_attempts`` bounds the submissions per item.
+        ``Journal``) makes the job resumable (bound to this client's base URL, and to what each
+        item sent: ``accept_journal_mismatch`` goes by it anyway); ``max_attempts`` bounds the
+        submissions per item, re-sends paced by this client's backoff; after
+        ``breaker_threshold`` submissions in a row failed like a down server (``None``: never)
+        the rest is held back as ``CircuitOpenError``, which a rerun sends.
         """
         return BatchSubmitter(
             self.invoices,
@@ -127,6 +141,11 @@ class ConfirmaClient(AsyncClosing):
             ordered=ordered,
             journal=journal,
             max_attempts=max_attempts,
+            target=self._base_url,
+            client_id=self.client_id,
+            backoff=(self.config.backoff_base, self.config.backoff_cap),
+            breaker_threshold=breaker_threshold,
+            accept_journal_mismatch=accept_journal_mismatch,
         )
 
     def __repr__(self) -> str:

@@ -69,10 +69,10 @@ def _check_range(start: date | None, end: date | None) -> None:
 @click.option("--watch", is_flag=True, help="Keep polling for new and changed records.")
 @click.option(
     "--interval",
-    type=click.FloatRange(min=0),
+    type=click.FloatRange(min=1),
     default=60.0,
     show_default=True,
-    help="--watch: seconds between polls.",
+    help="--watch: seconds between polls (at least 1).",
 )
 @click.option(
     "--lookback",

@@ -90,6 +90,10 @@ class SubmitView:
         table.add_row("failed", f"{tally.failed}")
         table.add_row("  malformed lines", f"{tally.malformed}")
         table.add_row("  outcome unknown", f"{tally.outcome_unknown}")
+        if tally.circuit_open:
+            table.add_row("  held back (server down)", f"{tally.circuit_open}")
+        if tally.unreported:
+            table.add_row("no result (run stopped)", f"{tally.unreported}")
         table.add_row("total", f"{tally.total}")
         table.add_row("  skipped (in journal)", f"{tally.from_journal}")
         table.add_row("requests", f"{tally.attempts} sent, {tally.lookups} lookups")

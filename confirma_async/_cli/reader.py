@@ -27,8 +27,8 @@ class ModelLines(Generic[M]):
     """An iterable of models parsed from ``stream`` (binary), one per valid non-blank line.
 
     ``on_bad(line, reason)`` is called for every malformed line, ``on_blank()`` for blank ones.
-    ``check(model)`` may raise to reject a model (a rule only its enclosing request knows). With
-    ``keyed``, :meth:`key_of` gives each model its line number. Iterate it once.
+    ``check(model)`` may raise to reject a model (a rule only its enclosing request knows).
+    Iterate it once.
     """
 
     def __init__(
@@ -39,15 +39,12 @@ class ModelLines(Generic[M]):
         on_bad: Callable[[int, str], None],
         on_blank: Callable[[], None] = lambda: None,
         check: Callable[[M], object] | None = None,
-        keyed: bool = False,
     ) -> None:
         self._stream = stream
         self._cls = cls
         self._on_bad = on_bad
         self._on_blank = on_blank
         self._lines: dict[int, int] = {}
-        self._by_identity: dict[int, int] = {}
-        self._keyed = keyed
         self._check = check
         self.malformed = 0
         """Lines reported as malformed so far."""
@@ -67,18 +64,12 @@ class ModelLines(Generic[M]):
                 self._on_bad(number, _reason(exc))
                 continue
             self._lines[index] = number
-            if self._keyed:
-                self._by_identity[id(model)] = number
             index += 1
             yield model
 
     def line_of(self, index: int) -> int | None:
         """The line number of the batch item ``index`` (forgotten once asked)."""
         return self._lines.pop(index, None)
-
-    def key_of(self, model: object) -> int:
-        """The line number of a model this reader produced: a stable journal key for actions."""
-        return self._by_identity.pop(id(model))
 
     def _parse(self, raw: bytes) -> M:
         data = loads(raw)

@@ -55,7 +55,7 @@ class Secrets:
 class Settings:
     """The group's global options, resolved into a client only by commands that need one."""
 
-    api_key: str | None = None
+    api_key: str | None = attrs.field(default=None, repr=False)
     token_file: str | None = None
     environment: str | None = None
     base_url: str | None = None

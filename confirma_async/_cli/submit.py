@@ -1,10 +1,12 @@
 """``confirma submit`` and ``confirma actions submit``: a JSONL file through the batch submitter.
 
 The file is streamed line by line into ``client.batch(...).submit_invoices`` (or
-``submit_actions``, keyed by line number so that ``--journal`` can resume); a malformed line is
+``submit_actions``, keyed by their content so that ``--journal`` can resume); a malformed line is
 reported with its number and counted as failed. Exit code 0 when nothing failed, 1 otherwise, 2
-for usage or configuration errors (a locked or unreadable journal too), 130 after Ctrl-C, which
-stops cleanly: the journal stays consistent and the same command resumes.
+for usage or configuration errors (a journal that cannot be used before anything is sent too:
+locked, unreadable, bound to another server), 130 after Ctrl-C, which stops cleanly: the journal
+stays consistent and the same command resumes. A journal that fails *during* the run (disk full)
+stops it with exit 1 and a summary that counts the items left without a result.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from .. import (
     InvoiceAction,
     InvoiceRequest,
     Journal,
+    JournalError,
     PermissionDeniedError,
     RequestValidationError,
 )
@@ -35,6 +38,7 @@ from .tally import Tally
 
 Kind = Literal["invoices", "actions"]
 F = TypeVar("F", bound=Callable[..., Any])
+_KEY_REJECTED = (AuthenticationError, PermissionDeniedError)
 
 
 @attrs.frozen(kw_only=True)
@@ -128,8 +132,8 @@ def submit_actions_command(ctx: click.Context, /, path: str, **options: Any) -> 
     """Submit invoice actions from a JSONL file (- = stdin), one InvoiceAction per line.
 
     Each line is one action object of POST /invoice/action (``{"code": ..., "data": {...}}``),
-    sent alone. The journal remembers actions by line number: resume only with the same file,
-    unchanged (appending lines is fine). An action whose outcome is unknown is never re-sent.
+    sent alone. The journal remembers actions by their content (code, target, fields), so lines
+    may be added or moved between runs. An action whose outcome is unknown is never re-sent.
     Exit codes as for ``confirma submit``.
     """
     settings = settings_of(ctx)
@@ -164,7 +168,6 @@ async def submit_file(settings: Settings, kind: Kind, path: str, options: BatchO
                 on_bad=bad_line,
                 on_blank=blank_line,
                 check=None if kind == "invoices" else check_action,
-                keyed=kind == "actions",
             )
             async with client:
                 journal = (
@@ -182,19 +185,26 @@ async def submit_file(settings: Settings, kind: Kind, path: str, options: BatchO
                 results = (
                     batch.submit_invoices(lines)
                     if kind == "invoices"
-                    else batch.submit_actions(lines, key=lines.key_of)
+                    else batch.submit_actions(lines)
                 )
-                async with results:
-                    async for result in results:
-                        tally.add(result)
-                        line = lines.line_of(result.index)
-                        if not result.ok:
-                            view.report(_describe(kind, line, result))
-                        view.update(tally)
-                        if isinstance(result.error, AuthenticationError | PermissionDeniedError):
-                            notes.append("stopped early: the API rejected the API key")
-                            stopped = True
-                            break
+                try:
+                    async with results:
+                        async for result in results:
+                            tally.add(result)
+                            line = lines.line_of(result.index)
+                            if not result.ok:
+                                view.report(_describe(kind, line, result))
+                            view.update(tally)
+                            if isinstance(result.error, _KEY_REJECTED):
+                                notes.append("stopped early: the API rejected the API key")
+                                stopped = True
+                                break
+                except JournalError as exc:
+                    if not batch.stats.pulled:
+                        raise  # nothing was sent: a usage error (exit 2)
+                    tally.unreported = batch.stats.pulled - batch.stats.handed_back
+                    notes.append(_journal_failed_note(exc, tally, kind, options.journal))
+                    stopped = True
         finished = True
     except asyncio.CancelledError:
         notes.append(_interrupted_note(options.journal))
@@ -239,8 +249,25 @@ def _interrupted_note(journal: str | None) -> str:
     )
 
 
+def _journal_failed_note(error: JournalError, tally: Tally, kind: Kind, journal: str | None) -> str:
+    rerun = (
+        "looks each one up before sending it again"
+        if kind == "invoices"
+        else "reports those it had started as outcome unknown, never sending them twice"
+    )
+    return (
+        f"stopped: {error}. {tally.unreported} item(s) taken from the input have no result here "
+        f"(their requests may have been sent); a rerun with --journal {journal} {rerun}"
+    )
+
+
 def _notes(tally: Tally, journal: str | None) -> list[str]:
     notes = []
+    if tally.circuit_open:
+        notes.append(
+            f"{tally.circuit_open} item(s) were not sent: the server looked down (too many "
+            "failures in a row), so the rest was held back; a rerun sends them"
+        )
     if tally.outcome_unknown:
         notes.append(
             f"{tally.outcome_unknown} item(s) have an unknown outcome: the server may have "

@@ -21,6 +21,8 @@ class Tally:
     summary: BatchSummary = attrs.field(factory=BatchSummary)
     malformed: int = 0
     blank: int = 0
+    unreported: int = 0
+    """Items the batch took and never reported: the run stopped (journal failure) around them."""
     started: float = attrs.field(factory=time.perf_counter)
 
     def add(self, result: BatchResult[Any, Any]) -> None:
@@ -50,6 +52,11 @@ class Tally:
     def outcome_unknown(self) -> int:
         """Failed items the server may have applied."""
         return self.summary.outcome_unknown
+
+    @property
+    def circuit_open(self) -> int:
+        """Failed items held back unsent because the server looked down."""
+        return self.summary.circuit_open
 
     @property
     def from_journal(self) -> int:

@@ -12,7 +12,16 @@ from typing import Generic, TypeVar
 
 from ..errors import ConfirmaError, RequestValidationError
 from ..models.actions import ActionsRequest, InvoiceAction, QueuedAction
-from .jobs import Context, Prepared, Run, as_model, from_journal, invalid, may_resend
+from .jobs import (
+    Context,
+    Prepared,
+    Run,
+    as_model,
+    content_of,
+    from_journal,
+    invalid,
+    may_resend,
+)
 from .results import BatchKey, BatchResult, BatchStatus
 
 T = TypeVar("T")
@@ -21,8 +30,13 @@ ActionKeyFunc = Callable[[InvoiceAction], BatchKey]
 """Gives an action its caller-chosen key (``int`` or ``str``, stable across runs)."""
 
 
-def default_action_key(index: int, action: InvoiceAction) -> str:
-    """``CODE/invoice=N/#i`` or ``CODE/case=N/#i``: code, target and position in the input."""
+def default_action_key(action: InvoiceAction, occurrence: int = 1) -> str:
+    """``CODE/invoice=N/<hash>`` (or ``case=N``): the action's code, target and content.
+
+    Keyed by what the action says, not where it stands in the input, so inserting a line does not
+    change the keys of the others; the ``occurrence``-th identical action in one input gets
+    ``#occurrence`` appended (from the second on).
+    """
     data = action.data
     target = (
         f"invoice={data.invoice_number}"
@@ -30,7 +44,8 @@ def default_action_key(index: int, action: InvoiceAction) -> str:
         else f"case={data.case_id}"
     )
     code = getattr(action.code, "value", action.code)
-    return f"{code}/{target}/#{index}"
+    key = f"{code}/{target}/{content_of(action):016x}"
+    return key if occurrence == 1 else f"{key}#{occurrence}"
 
 
 class ActionJobs(Generic[T]):
@@ -41,6 +56,7 @@ class ActionJobs(Generic[T]):
     def __init__(self, ctx: Context, key: ActionKeyFunc | None) -> None:
         self._ctx = ctx
         self._key = key
+        self._seen: dict[str, int] = {}  # identical actions so far (with a journal), by key
 
     def prepare(self, index: int, item: T) -> Prepared[T, QueuedAction]:
         """A finished result (invalid, or known per the journal) or the coroutine that sends."""
@@ -54,12 +70,19 @@ class ActionJobs(Generic[T]):
         entry = journal.get(self.kind, key) if journal is not None else None
         if entry is not None and (entry.done or entry.maybe_sent):
             return from_journal(item, index, key, entry)
+        breaker = self._ctx.breaker
+        if breaker is not None and breaker.opened:
+            return invalid(item, index, key, breaker.error())
         run: Run[T, QueuedAction] = Run(self._ctx, self.kind, index, item, key)
         return run.guard(self._submit, run, request)
 
     def _key_of(self, index: int, action: InvoiceAction) -> BatchKey:
         if self._key is None:
-            return default_action_key(index, action)
+            first = default_action_key(action)
+            if self._ctx.journal is None:  # keys only need to be unique for the journal
+                return first
+            occurrence = self._seen[first] = self._seen.get(first, 0) + 1
+            return first if occurrence == 1 else default_action_key(action, occurrence)
         try:
             key = self._key(action)
         except Exception as exc:
@@ -72,15 +95,25 @@ class ActionJobs(Generic[T]):
         self, run: Run[T, QueuedAction], request: ActionsRequest
     ) -> BatchResult[T, QueuedAction]:
         ctx = self._ctx
+        breaker = ctx.breaker
         error: ConfirmaError | None = None
-        while run.next_attempt():
+        while run.attempts < ctx.max_attempts:
+            if run.attempts:  # a re-send: the failure lasted past the transport's retries
+                await ctx.pacing.pause(run.attempts + 1, error)
+            if breaker is not None and breaker.opened:  # held back: nothing sent, nor counted
+                return run.done(BatchStatus.FAILED, error=breaker.error())
+            run.next_attempt()
             try:
                 queued = await ctx.call(ctx.invoices.create_actions, request)
             except ConfirmaError as exc:
                 error = exc
+                if breaker is not None:
+                    breaker.record(exc)
                 if may_resend(exc):
                     continue
                 return run.done(BatchStatus.FAILED, error=exc, unknown=exc.outcome_unknown)
+            if breaker is not None:
+                breaker.record(None)
             return run.done(
                 BatchStatus.CREATED, response=queued.actions[0] if queued.actions else None
             )

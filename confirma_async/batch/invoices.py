@@ -14,20 +14,32 @@ The API has no idempotency key (assumptions A6b/A7), so:
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
+from .._core.wire import CODE_DUPLICATE_INVOICE
 from ..errors import (
     APIConnectionError,
     ConfirmaError,
     ConflictError,
+    DuplicateInputError,
     JournalError,
     RateLimitError,
     ServerError,
 )
 from ..models.distribution import DistributionRecord
 from ..models.invoices import InvoiceCreated, InvoiceRequest
-from .jobs import Context, Prepared, Run, as_model, from_journal, invalid, may_resend
+from .jobs import (
+    Context,
+    Prepared,
+    Run,
+    as_model,
+    content_of,
+    from_journal,
+    invalid,
+    may_resend,
+)
 from .results import BatchResult, BatchStatus
 
 LOOKUP_ROUNDS = 3
@@ -39,6 +51,21 @@ InvoiceResponse = InvoiceCreated | DistributionRecord
 """``response`` of an invoice result: the 201 body, or the record found by the lookup."""
 
 _CREATED, _EXISTS, _FAILED = BatchStatus.CREATED, BatchStatus.ALREADY_EXISTS, BatchStatus.FAILED
+
+
+def _hash(invoice: InvoiceRequest) -> int:
+    try:
+        return hash(invoice)
+    except TypeError:  # an unhashable part: never equal to an earlier copy
+        return id(invoice)
+
+
+def _changed(key: int) -> JournalError:
+    return JournalError(
+        f"invoice {key}: the journal recorded other content for this number (it was sent with "
+        "other fields, e.g. amounts); not sent again. Use another journal, or "
+        "accept_journal_mismatch=True to go by what the journal recorded"
+    )
 
 
 def _number_in(item: object) -> int | None:
@@ -59,20 +86,51 @@ class InvoiceJobs(Generic[T]):
         self._ctx = ctx
 
     def prepare(self, index: int, item: T) -> Prepared[T, InvoiceResponse]:
-        """A finished result (invalid, or done per the journal) or the coroutine that sends."""
+        """A finished result (invalid, held back, or per the journal), or the coroutine to run."""
+        ctx = self._ctx
         try:
             invoice = as_model(item, InvoiceRequest, "invoice")
         except Exception as exc:  # one bad item never stops the batch
             return invalid(item, index, _number_in(item), exc)
         key = invoice.invoice_number
+        earlier = ctx.duplicates.first(key, index, invoice)
+        if earlier is not None:
+            return self._duplicate(index, item, invoice, earlier)
+        if ctx.breaker is not None and ctx.breaker.opened:
+            ctx.duplicates.finished(key, False)
+            return invalid(item, index, key, ctx.breaker.error())
         lookup_first = False
-        journal = self._ctx.journal
+        journal = ctx.journal
+        content = None if journal is None else content_of(invoice)
         if journal is not None and (entry := journal.get(self.kind, key)) is not None:
+            if ctx.strict_journal and entry.content not in (None, content):
+                ctx.duplicates.finished(key, False)
+                return invalid(item, index, key, _changed(key))
             if entry.done:
+                ctx.duplicates.finished(key, True)
                 return from_journal(item, index, key, entry)
             lookup_first = entry.maybe_sent
-        run: Run[T, InvoiceResponse] = Run(self._ctx, self.kind, index, item, key)
+        run: Run[T, InvoiceResponse] = Run(
+            ctx, self.kind, index, item, key, content=content, unique=True
+        )
         return self._submit(run, invoice, lookup_first)
+
+    async def _duplicate(
+        self, index: int, item: T, invoice: InvoiceRequest, earlier: tuple[int, Any, Any]
+    ) -> BatchResult[T, InvoiceResponse]:
+        """A key seen before in this input: wait for the first copy, never send this one."""
+        first_index, first, outcome = earlier
+        ok = await outcome if isinstance(outcome, asyncio.Future) else outcome
+        same = first == invoice if isinstance(first, InvoiceRequest) else first == _hash(invoice)
+        key = invoice.invoice_number
+        if same and ok:
+            return BatchResult(item=item, key=key, index=index, status=_EXISTS)
+        why = "with other content than" if not same else "after a failure of"
+        error = DuplicateInputError(
+            f"invoice {key} appears again at input index {index}, {why} index {first_index}: "
+            "it was not sent a second time"
+        )
+        return invalid(item, index, key, error)
 
     async def _submit(
         self, run: Run[T, InvoiceResponse], invoice: InvoiceRequest, lookup_first: bool
@@ -94,7 +152,13 @@ class InvoiceJobs(Generic[T]):
                 if record is not None:
                     return run.done(_EXISTS, response=record)
             error: ConfirmaError | None = None
-            while run.next_attempt():
+            breaker = ctx.breaker
+            while run.attempts < ctx.max_attempts:
+                if run.attempts:  # a re-send: the failure lasted past the transport's retries
+                    await ctx.pacing.pause(run.attempts + 1, error)
+                if breaker is not None and breaker.opened:  # held back: nothing sent, nor counted
+                    return run.done(_FAILED, error=breaker.error())
+                run.next_attempt()
                 if ctx.limiter is not None:
                     await ctx.limiter.acquire()
                 ctx.sending()
@@ -103,10 +167,14 @@ class InvoiceJobs(Generic[T]):
                         created = await ctx.invoices.create(invoice)
                     finally:
                         ctx.stats.in_flight -= 1  # before any lookup below counts its own
-                except ConflictError:
-                    return run.done(_EXISTS)
+                except ConflictError as conflict:
+                    if breaker is not None:
+                        breaker.record(None)
+                    return await self._conflict(run, conflict, number, day)
                 except ConfirmaError as exc:
                     error = exc
+                    if breaker is not None:
+                        breaker.record(exc)
                     if may_resend(exc):
                         continue
                     if not exc.outcome_unknown:
@@ -118,12 +186,32 @@ class InvoiceJobs(Generic[T]):
                     if record is not None:
                         return run.done(_EXISTS, response=record)
                     continue  # not on the server: safe to send again
+                if breaker is not None:
+                    breaker.record(None)
                 return run.done(_CREATED, response=created)
             return run.done(_FAILED, error=error)
         except JournalError:
             raise  # the stream cannot keep its promise any more: stop it
         except Exception as exc:
             return run.failed_unexpectedly(exc)
+
+    async def _conflict(
+        self, run: Run[T, InvoiceResponse], conflict: ConflictError, number: int, day: date
+    ) -> BatchResult[T, InvoiceResponse]:
+        """A 409: not applied by this request; whether the invoice is stored depends on the code.
+
+        A7: ``DUPLICATE_INVOICE`` (or no code) means it is stored already; any other code (a
+        locked invoice, say) is checked by a lookup before the item is called existing.
+        """
+        if conflict.code in (None, CODE_DUPLICATE_INVOICE):
+            return run.done(_EXISTS)
+        try:
+            record = await self._lookup(run, number, day)
+        except ConfirmaError as lookup_error:
+            return run.done(_FAILED, error=conflict, lookup_error=lookup_error)
+        if record is not None:
+            return run.done(_EXISTS, response=record)
+        return run.done(_FAILED, error=conflict)
 
     async def _lookup(
         self, run: Run[T, InvoiceResponse], number: int, day: date

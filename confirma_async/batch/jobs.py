@@ -7,10 +7,12 @@ jobs are in ``invoices``, the action jobs in ``actions``.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, Generic, ParamSpec, TypeVar
 
+from .._core.json import dumps
 from ..errors import (
     APIConnectionError,
     ConfirmaError,
@@ -19,8 +21,9 @@ from ..errors import (
     RequestValidationError,
     ResponseDecodeError,
 )
-from ..models._convert import from_wire
+from ..models._convert import from_wire, to_wire
 from ..resources.invoices import Invoices
+from .guards import CircuitBreaker, DuplicateKeys, Pacing
 from .journal import Journal, JournalEntry
 from .rate import RateLimiter
 from .results import BatchKey, BatchResult, BatchStats, BatchStatus
@@ -41,9 +44,24 @@ def may_resend(error: ConfirmaError) -> bool:
 
 
 class Context:
-    """What every job shares: the resource, limiter, counters, journal and attempt bound."""
+    """What every job shares: the resource, limiter, counters, journal, attempt bound, guards.
 
-    __slots__ = ("invoices", "journal", "limiter", "max_attempts", "stats")
+    ``pacing`` spaces re-sends, ``breaker`` (if any) stops sending when the server looks down,
+    ``duplicates`` catches a key repeated in the input; ``strict_journal`` refuses an item whose
+    content differs from what the journal recorded for its key.
+    """
+
+    __slots__ = (
+        "breaker",
+        "duplicates",
+        "invoices",
+        "journal",
+        "limiter",
+        "max_attempts",
+        "pacing",
+        "stats",
+        "strict_journal",
+    )
 
     def __init__(
         self,
@@ -53,12 +71,19 @@ class Context:
         limiter: RateLimiter | None,
         journal: Journal | None,
         max_attempts: int,
+        pacing: Pacing,
+        breaker: CircuitBreaker | None = None,
+        strict_journal: bool = True,
     ) -> None:
         self.invoices = invoices
         self.stats = stats
         self.limiter = limiter
         self.journal = journal
         self.max_attempts = max_attempts
+        self.pacing = pacing
+        self.breaker = breaker
+        self.duplicates = DuplicateKeys()
+        self.strict_journal = strict_journal
 
     async def call(self, request: Callable[P, Awaitable[A]], *args: P.args, **kw: P.kwargs) -> A:
         """Send one request through the rate limit, counted in flight while it runs."""
@@ -82,14 +107,39 @@ class Context:
 class Run(Generic[T, R]):
     """One item being processed: counts its requests, journals and builds its result."""
 
-    __slots__ = ("attempts", "ctx", "index", "item", "key", "kind", "lookups", "started")
+    __slots__ = (
+        "attempts",
+        "content",
+        "ctx",
+        "index",
+        "item",
+        "key",
+        "kind",
+        "lookups",
+        "started",
+        "unique",
+    )
 
-    def __init__(self, ctx: Context, kind: str, index: int, item: T, key: BatchKey) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        kind: str,
+        index: int,
+        item: T,
+        key: BatchKey,
+        *,
+        content: int | None = None,
+        unique: bool = False,
+    ) -> None:
         self.ctx = ctx
         self.kind = kind
         self.index = index
         self.item = item
         self.key = key
+        self.content = content
+        """The content hash journaled with the item (``None`` without a journal)."""
+        self.unique = unique
+        """Registered in ``ctx.duplicates``: its result releases later copies of its key."""
         self.attempts = 0
         self.lookups = 0
         self.started = time.perf_counter()
@@ -100,7 +150,7 @@ class Run(Generic[T, R]):
             return False
         if self.attempts == 0:
             if self.ctx.journal is not None:
-                self.ctx.journal.sending(self.kind, self.key)
+                self.ctx.journal.sending(self.kind, self.key, self.content)
         else:
             self.ctx.stats.resends += 1
         self.attempts += 1
@@ -116,6 +166,8 @@ class Run(Generic[T, R]):
         lookup_error: Exception | None = None,
     ) -> BatchResult[T, R]:
         """Journal the item as finished and build its one :class:`BatchResult`."""
+        if self.unique:
+            self.ctx.duplicates.finished(self.key, status is not _FAILED)
         journal = self.ctx.journal
         if journal is not None:
             journal.finished(
@@ -160,8 +212,14 @@ class Run(Generic[T, R]):
         return self.done(_FAILED, error=error, unknown=self.attempts > 0 or self.lookups > 0)
 
 
+def content_of(model: Any) -> int:
+    """A stable hash of what ``model`` sends (its wire JSON, keys sorted): never 0."""
+    digest = hashlib.blake2b(dumps(to_wire(model), sort_keys=True), digest_size=8).digest()
+    return int.from_bytes(digest) >> 1 or 1
+
+
 def invalid(item: T, index: int, key: BatchKey | None, error: Exception) -> BatchResult[T, Any]:
-    """The result of an item that failed client-side validation: no request was made."""
+    """The result of an item no request was made for (invalid, or held back): a known failure."""
     return BatchResult(item=item, key=key, index=index, status=_FAILED, error=error)
 
 

@@ -7,6 +7,8 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
+from ..errors import CircuitOpenError
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -82,6 +84,8 @@ class BatchSummary:
     """FAILED items that the server may have applied (check them by hand)."""
     from_journal: int = 0
     """Items skipped because the journal already had their outcome (counted in their status)."""
+    circuit_open: int = 0
+    """FAILED items held back unsent because the server looked down (a rerun sends them)."""
     attempts: int = 0
     lookups: int = 0
     elapsed: float = 0.0
@@ -104,6 +108,8 @@ class BatchSummary:
             self.failed += 1
             if result.outcome_unknown:
                 self.outcome_unknown += 1
+            elif isinstance(result.error, CircuitOpenError):
+                self.circuit_open += 1
         if result.from_journal:
             self.from_journal += 1
         self.attempts += result.attempts

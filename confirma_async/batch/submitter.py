@@ -29,9 +29,10 @@ from ..errors import BatchBusyError, ClientClosedError, ConfigurationError
 from ..models.actions import QueuedAction
 from ..resources.invoices import Invoices
 from .actions import ActionJobs, ActionKeyFunc
+from .guards import CircuitBreaker, Pacing
 from .invoices import InvoiceJobs, InvoiceResponse
 from .jobs import Context
-from .journal import Journal
+from .journal import Journal, client_fingerprint
 from .rate import RateLimiter
 from .results import BatchResult, BatchStats, BatchSummary
 from .window import SlidingWindow
@@ -84,7 +85,16 @@ class BatchSubmitter:
     transport's own automatic re-sends are not counted). ``ordered``: yield results in input
     order (a slow item then holds back the ones after it, within the same window). ``journal``: a
     path or :class:`Journal` making the job resumable. ``max_attempts``: submissions per item
-    (re-sends happen only when the server provably did not store the item).
+    (re-sends happen only when the server provably did not store the item, and wait as
+    ``backoff=(base, cap)`` says, or the server's ``Retry-After``). ``target`` (the base URL) and
+    ``client_id`` (the creditor account the key acts for, if known) bind the journal.
+    ``breaker_threshold``: after that many submissions in a row failed like a down server, the
+    rest of the stream is not sent (:class:`CircuitOpenError`; ``None`` disables).
+    ``accept_journal_mismatch``: use a journal bound to another target or client (rebinding it),
+    and trust it for an item
+    whose content changed since (otherwise such an item fails with :class:`JournalError`). A key
+    repeated in the input is sent once: the copy waits for the first and takes its outcome when
+    equal (``ALREADY_EXISTS``), else fails with :class:`DuplicateInputError`.
 
     A submitter runs one stream at a time (:class:`BatchBusyError` otherwise); :attr:`stats` are
     reset when a stream starts.
@@ -100,11 +110,26 @@ class BatchSubmitter:
         ordered: bool = False,
         journal: Journal | str | os.PathLike[str] | None = None,
         max_attempts: int = 5,
+        target: str | None = None,
+        client_id: str | None = None,
+        backoff: tuple[float, float] = (0.5, 30.0),
+        breaker_threshold: int | None = 20,
+        accept_journal_mismatch: bool = False,
     ) -> None:
         _check_positive_int("concurrency", concurrency)
         _check_positive_int("max_attempts", max_attempts)
+        if breaker_threshold is not None:
+            _check_positive_int("breaker_threshold", breaker_threshold)
         self._invoices = invoices
         self._closed = closed
+        self._target = target
+        self._client = None if client_id is None else client_fingerprint(client_id)
+        self.pacing = Pacing(*backoff)
+        """How re-sends wait (``backoff=(base, cap)``, or the server's ``Retry-After``)."""
+        self.breaker_threshold = breaker_threshold
+        """Submissions failing in a row like a down server before the rest is held back."""
+        self.accept_journal_mismatch = accept_journal_mismatch
+        """Go by the journal even if it belongs to another target or recorded other content."""
         self.concurrency = concurrency
         """At most this many requests in flight (and items pending)."""
         self.ordered = ordered
@@ -150,9 +175,9 @@ class BatchSubmitter:
 
         An item is an ``InvoiceAction`` or a wire-format mapping. ``key(action)`` gives each
         action the key the journal remembers it by (an ``int`` or ``str`` that must be stable
-        across runs, e.g. your own id for the action); by default it is
-        ``CODE/invoice=N/#i`` (see :func:`default_action_key`), where ``i`` is the position in
-        the input, so resuming by default requires the same input in the same order. An action
+        across runs, e.g. your own id for the action); by default it is the action's code,
+        target and a hash of its content (see :func:`default_action_key`), so lines may be
+        inserted or reordered between runs. An action
         whose outcome is unknown is FAILED with ``outcome_unknown`` and never re-sent, not even
         by a later run with the same journal.
         """
@@ -181,6 +206,8 @@ class BatchSubmitter:
         return summary
 
     def _context(self) -> Context:
+        threshold = self.breaker_threshold
+        breaker = None if threshold is None else CircuitBreaker(threshold)
         if self._closed():
             raise ClientClosedError("the client of this batch is closed")
         return Context(
@@ -189,6 +216,9 @@ class BatchSubmitter:
             limiter=self._limiter,
             journal=self.journal,
             max_attempts=self.max_attempts,
+            pacing=self.pacing,
+            breaker=breaker,
+            strict_journal=not self.accept_journal_mismatch,
         )
 
     def _stream(
@@ -207,7 +237,9 @@ class BatchSubmitter:
         try:
             self._reset_stats()
             if self.journal is not None:
-                self.journal.open()
+                self.journal.open(
+                    self._target, client=self._client, rebind=self.accept_journal_mismatch
+                )
             window: SlidingWindow[T, BatchResult[T, R]] = SlidingWindow(
                 prepare, concurrency=self.concurrency, ordered=self.ordered, stats=self.stats
             )

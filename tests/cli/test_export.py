@@ -152,6 +152,7 @@ def test_unfetched_settlements_come_back_once(
         (["settlements"], "--unfetched-only"),
         (["settlements", "--from", "2026-01-01"], "both --from and --to"),
         (["distributions", "--from", "2026-01-01", "--to", "2026-01-02", "--format", "xml"], "xml"),
+        (["distributions", "--from", "2026-01-01", "--watch", "--interval", "0"], "x>=1"),
     ],
 )
 def test_bad_listing_arguments_exit_2(args: list[str], message: str) -> None:
@@ -173,7 +174,7 @@ def test_watch_streams_new_and_changed_records_until_ctrl_c(
         (today - timedelta(days=1)).isoformat(),
         "--watch",
         "--interval",
-        "0.01",
+        "1",
         "--checkpoint",
         str(checkpoint),
     ]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
-from confirma_async import Journal
+from confirma_async import InvoiceAction, Journal
+from confirma_async.batch import default_action_key
+from confirma_async.models import from_wire
 from confirma_async.testing import sample_invoice
 
 from .conftest import ServerThread, invoices, invoke, write_jsonl
@@ -45,7 +48,7 @@ def test_a_bad_line_in_the_middle_is_reported_and_the_rest_is_submitted(
         good[3],
         no_header,  # line 9: a required field is missing
         *good[4:],
-        good[0],  # line 12: a duplicate number, answered 409
+        good[0],  # line 12: a duplicate of line 1, not sent again
     ]
     path = write_jsonl(tmp_path / "invoices.jsonl", lines)
 
@@ -73,7 +76,8 @@ def test_a_bad_line_in_the_middle_is_reported_and_the_rest_is_submitted(
     assert all(state.accepted_count(n) == 1 for n in range(FIRST, FIRST + 6))
     assert state.accepted_count(FIRST + 100) == 0
     assert state.submission_count(FIRST + 100) == 0  # never sent
-    assert server.call(lambda: state.requests_received("POST", "/invoice")) == 7
+    # One POST per distinct number: line 12 repeats line 1 and takes its outcome.
+    assert server.call(lambda: state.requests_received("POST", "/invoice")) == 6
 
 
 def test_a_clean_file_exits_0_and_a_rerun_with_the_journal_sends_nothing(
@@ -112,9 +116,7 @@ def test_invoices_can_come_from_stdin(server: ServerThread, tmp_path: Path) -> N
     assert summary(result.stdout)["created"] == 3
 
 
-def test_actions_are_submitted_and_keyed_by_line_number(
-    server: ServerThread, tmp_path: Path
-) -> None:
+def test_actions_are_submitted_and_keyed_by_content(server: ServerThread, tmp_path: Path) -> None:
     numbers = range(FIRST, FIRST + 3)
     setup = write_jsonl(tmp_path / "in.jsonl", invoices(numbers, server.today))
     assert invoke(["submit", str(setup)], server.env()).exit_code == 0
@@ -122,16 +124,14 @@ def test_actions_are_submitted_and_keyed_by_line_number(
     def comment(number: int) -> dict[str, object]:
         return {"code": "COMMENT", "comment": f"note {number}", "data": {"invoiceNumber": number}}
 
-    path = write_jsonl(
-        tmp_path / "actions.jsonl",
-        [
-            comment(FIRST),
-            {"code": "COMMENT", "comment": "no target", "data": {}},  # line 2: invalid
-            comment(FIRST + 1),
-            comment(999_999_999),  # line 4: unknown invoice, 404
-            comment(FIRST + 2),
-        ],
-    )
+    original = [
+        comment(FIRST),
+        {"code": "COMMENT", "comment": "no target", "data": {}},  # line 2: invalid
+        comment(FIRST + 1),
+        comment(999_999_999),  # line 4: unknown invoice, 404
+        comment(FIRST + 2),
+    ]
+    path = write_jsonl(tmp_path / "actions.jsonl", original)
     journal = tmp_path / "actions-journal.jsonl"
     args = ["actions", "submit", str(path), "--journal", str(journal)]
 
@@ -144,13 +144,26 @@ def test_actions_are_submitted_and_keyed_by_line_number(
     assert (counts["created"], counts["failed"], counts["malformed lines"]) == (3, 2, 1)
     stored = server.call(server.sandbox.state.actions)
     assert sorted(a.spec.invoice_number for a in stored) == list(numbers)
-    keys = {line.split('"key":')[1].split(",")[0] for line in journal.read_text().splitlines()}
-    assert keys == {"1", "3", "4", "5"}
+    lines = [json.loads(line) for line in journal.read_text().splitlines()]
+    keys = {line["key"] for line in lines if "key" in line}
+    assert keys == {
+        default_action_key(from_wire(comment(n), InvoiceAction))
+        for n in (FIRST, FIRST + 1, 999_999_999, FIRST + 2)
+    }
 
     again = invoke(args, server.env())
     assert again.exit_code == 1  # line 4 is tried again (a known failure) and fails again
     assert summary(again.stdout)["skipped"] == 3
     assert len(server.call(server.sandbox.state.actions)) == 3
+
+    # A line inserted at the top shifts every line number: only the new action is sent.
+    inserted = {"code": "COMMENT", "comment": "inserted", "data": {"invoiceNumber": FIRST}}
+    write_jsonl(path, [inserted, *original])
+    third = invoke(args, server.env())
+    assert summary(third.stdout)["skipped"] == 3
+    stored = server.call(server.sandbox.state.actions)
+    assert [a.spec.comment for a in stored].count("inserted") == 1
+    assert len(stored) == 4
 
 
 def test_usage_and_configuration_errors_exit_2(server: ServerThread, tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from confirma_async import (
     RequestValidationError,
     ServerError,
 )
+from confirma_async.batch import default_action_key
 from confirma_async.batch.invoices import LOOKUP_ROUNDS
 from confirma_async.models._convert import to_wire
 
@@ -291,7 +292,8 @@ async def test_actions_get_one_result_each(client: ConfirmaClient, cfis: FakeCfi
 
     assert [r.status for r in results] == [CREATED, FAILED, FAILED, FAILED]
     assert isinstance(results[0].response, QueuedAction)
-    assert results[0].key == "COMMENT/invoice=1/#0"
+    assert results[0].key == default_action_key(comment(1))  # keyed by content, not position
+    assert str(results[0].key).startswith("COMMENT/invoice=1/")
     assert not results[1].outcome_unknown  # a 404 queues nothing (A9)
     assert results[2].outcome_unknown
     assert results[2].attempts == 1

@@ -11,6 +11,7 @@ import pytest
 from aioresponses import aioresponses
 
 from confirma_async import BatchStatus, ConfirmaClient, Journal, JournalError
+from confirma_async.batch import default_action_key
 from confirma_async.batch.window import SlidingWindow
 
 from .batch_fakes import FakeCfis, comment, invoice
@@ -29,9 +30,11 @@ def write_lines(path: Path, *records: dict[str, Any], tail: str = "") -> None:
 
 
 def read_lines(path: Path) -> list[dict[str, Any]]:
+    """The item lines of a journal (the binding line, which names the server, left out)."""
     raw = path.read_text()
     assert raw == "" or raw.endswith("\n"), "every line must be complete"
-    return [json.loads(line) for line in raw.splitlines()]
+    lines = [json.loads(line) for line in raw.splitlines()]
+    return [line for line in lines if line.get("kind") != "_binding"]
 
 
 def last_states(path: Path) -> dict[tuple[str, Any], str]:
@@ -93,7 +96,7 @@ async def test_actions_in_flight_at_a_crash_are_never_resent(
     client: ConfirmaClient, cfis: FakeCfis, tmp_path: Path
 ) -> None:
     path = tmp_path / "actions.jsonl"
-    keys = ["COMMENT/invoice=1/#0", "COMMENT/invoice=2/#1", "COMMENT/invoice=3/#2"]
+    keys = [default_action_key(comment(n)) for n in (1, 2, 3)]
     write_lines(
         path,
         {"kind": "action", "key": keys[0], "status": "CREATED"},

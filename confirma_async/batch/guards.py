@@ -1,0 +1,139 @@
+"""What keeps a bulk job from hurting the server or itself: pacing, a breaker, duplicate keys.
+
+* :class:`Pacing`: a re-send waits, exponentially with full jitter (the server's ``Retry-After``
+  when it sent one), never less than a floor: the transport already retried, so a batch-level
+  re-send follows a failure that lasted.
+* :class:`CircuitBreaker`: after ``threshold`` submissions in a row failed the way a down server
+  fails (connection errors, timeouts, 5xx, after the transport's own retries), the rest of the
+  stream is not sent (``CircuitOpenError``; a rerun sends them).
+* :class:`DuplicateKeys`: the same key twice in one input; the second waits for the first and is
+  never sent itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ..errors import (
+    APIConnectionError,
+    CircuitOpenError,
+    ConfirmaError,
+    RateLimitError,
+    ServerError,
+)
+from .results import BatchKey
+
+RECENT_KEYS = 1 << 16
+"""Finished keys remembered for duplicate detection (beyond them, the server's 409 decides)."""
+
+
+class Pacing:
+    """The wait before a batch-level re-send: ``Retry-After`` (at least ``base``), else jitter.
+
+    ``sleep`` (``asyncio.sleep``) may be replaced, e.g. by a test that records the waits.
+    """
+
+    __slots__ = ("base", "cap", "sleep")
+
+    def __init__(self, base: float, cap: float) -> None:
+        self.base = base
+        self.cap = cap
+        self.sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep
+
+    def wait(self, attempt: int, error: ConfirmaError | None) -> float:
+        """Seconds to wait before submission number ``attempt`` (2 for the first re-send)."""
+        retry_after = getattr(error, "retry_after", None) if error is not None else None
+        if isinstance(retry_after, int | float):
+            return min(max(float(retry_after), self.base), self.cap)
+        return max(self.base, random.uniform(0.0, min(self.cap, self.base * 2 ** (attempt - 1))))
+
+    async def pause(self, attempt: int, error: ConfirmaError | None) -> None:
+        """Wait before submission number ``attempt``."""
+        await self.sleep(self.wait(attempt, error))
+
+
+def server_down(error: ConfirmaError) -> bool:
+    """A failure that says the server is down: connection errors, timeouts, 5xx."""
+    return isinstance(error, APIConnectionError | ServerError) and not isinstance(
+        error, RateLimitError
+    )
+
+
+class CircuitBreaker:
+    """Opens after ``threshold`` submissions in a row failed like a down server; never closes.
+
+    A rerun of the job starts closed (and, with a journal, sends only what was not done).
+    """
+
+    __slots__ = ("failures", "opened", "threshold")
+
+    def __init__(self, threshold: int) -> None:
+        self.threshold = threshold
+        self.failures = 0
+        self.opened = False
+
+    def record(self, error: ConfirmaError | None) -> None:
+        """Count a submission's outcome: ``None`` for an answer (any 2xx or 4xx)."""
+        if error is None or not server_down(error):
+            if not isinstance(error, RateLimitError):
+                self.failures = 0
+            return
+        self.failures += 1
+        if self.failures >= self.threshold:
+            self.opened = True
+
+    def error(self) -> CircuitOpenError:
+        """The error of an item the open breaker kept from being sent."""
+        return CircuitOpenError(
+            f"not sent: {self.failures} submissions in a row failed like a down server "
+            "(connection errors, timeouts or 5xx), so the batch stopped sending; a rerun sends it"
+        )
+
+
+class DuplicateKeys:
+    """Keys of one input in flight, and of recently finished ones, to catch repeats.
+
+    ``first(key, item)`` registers an item and returns ``None``, or the earlier item's entry when
+    the key is already in flight or recently done; :meth:`wait` gives the earlier outcome.
+    """
+
+    __slots__ = ("_inflight", "_recent")
+
+    def __init__(self) -> None:
+        self._inflight: dict[BatchKey, tuple[int, Any, asyncio.Future[bool]]] = {}
+        self._recent: OrderedDict[BatchKey, tuple[int, int, bool]] = OrderedDict()
+
+    def first(self, key: BatchKey, index: int, item: Any) -> tuple[int, Any, Any] | None:
+        """``None`` if ``key`` is new (now registered); else ``(index, item or hash, outcome)``.
+
+        For an earlier item in flight the outcome is a future of its success; for a finished
+        one, its success (and its item's hash instead of the item).
+        """
+        running = self._inflight.get(key)
+        if running is not None:
+            return running
+        done = self._recent.get(key)
+        if done is not None:
+            return done
+        self._inflight[key] = (index, item, asyncio.get_running_loop().create_future())
+        return None
+
+    def finished(self, key: BatchKey, ok: bool) -> None:
+        """The registered item of ``key`` has its result."""
+        running = self._inflight.pop(key, None)
+        if running is None:
+            return
+        index, item, outcome = running
+        if not outcome.done():
+            outcome.set_result(ok)
+        try:
+            digest = hash(item)
+        except TypeError:  # an unhashable part: never equal to a later copy
+            digest = id(item)
+        self._recent[key] = (index, digest, ok)
+        if len(self._recent) > RECENT_KEYS:
+            self._recent.popitem(last=False)
