@@ -19,7 +19,6 @@ from ..errors import (
     JournalError,
     RateLimitError,
     RequestValidationError,
-    ResponseDecodeError,
 )
 from ..models._convert import from_wire, to_wire
 from ..resources.invoices import Invoices
@@ -245,14 +244,15 @@ def from_journal(item: T, index: int, key: BatchKey, entry: JournalEntry) -> Bat
 
 
 def as_model(item: object, cls: type[A], field: str) -> A:
-    """``item`` if it is a ``cls``; a wire-format mapping decoded (and validated) as one."""
+    """``item`` if it is a ``cls``; a wire-format mapping decoded strictly (and validated) as one.
+
+    Strictly: only the documented JSON types pass (see :mod:`confirma_async.models`), and any
+    error is a :class:`RequestValidationError` naming the wire path.
+    """
     if isinstance(item, cls):
         return item
     if isinstance(item, Mapping):
-        try:
-            return from_wire(item, cls)
-        except ResponseDecodeError as exc:
-            raise RequestValidationError(exc.path or field, None, str(exc)) from exc
+        return from_wire(item, cls, strict=True)
     raise RequestValidationError(
         field, type(item).__name__, f"must be a {cls.__name__} or a wire-format mapping"
     )

@@ -1,4 +1,4 @@
-"""Typed models of the CFIS API: attrs classes, open enums and the one converter.
+"""Typed models of the CFIS API: attrs classes, open enums and the converter.
 
 Encode a request with :func:`to_wire`, decode a response with :func:`from_wire`.
 
@@ -23,6 +23,15 @@ decoders treat the two kinds differently:
 
 Request models are strict the other way: they validate the documented rules when built. Open enums
 accept values they do not list.
+
+**Strict input.** What a user sends is decoded strictly: ``from_wire`` into a request model or a
+part of one (and the bulk submitter's wire-format dicts) accepts only the documented JSON types,
+integers as JSON integers, amounts as JSON numbers (``int`` or ``Decimal``, never ``float`` or a
+string), dates as ``YYYY-MM-DD``, datetimes as ISO 8601 with an offset or ``Z``, strings as strings,
+and every error is a :class:`~confirma_async.RequestValidationError` naming the wire path. Request
+strings hold no control characters (tab, CR and LF only in free-text fields) and no bidirectional
+overrides, and amounts fit what two decimals can write exactly. Responses keep their documented
+leniency, but digits are always ASCII and a date is always exactly ``YYYY-MM-DD``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The one cattrs converter: wire JSON <-> typed models.
+"""The cattrs converter: wire JSON <-> typed models.
 
 Wire names are the camelCase of the Python names unless a field says otherwise (see ``_fields``).
 Per model class the structure and unstructure functions are generated once (cattrs ``make_dict_*``)
@@ -11,6 +11,11 @@ and wrapped to handle ``extra``:
 Scalars (money, dates, enums, lists) are registered from ``_scalars``. A guessed field is decoded
 leniently (see :mod:`confirma_async.models`): a value of another type leaves it at its default and
 lands in ``extra``.
+
+A request model, or a part of one, is what a user sends and is decoded strictly: ``converter``
+hands such a class to a second converter, ``_strict``, which shares every hook but registers the
+strict scalar hooks (see ``_scalars``); an error inside one is a :class:`RequestValidationError`.
+The choice is made once per class when its hook is generated, so responses pay nothing for it.
 """
 
 from __future__ import annotations
@@ -34,13 +39,16 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from ..errors import RequestValidationError, ResponseDecodeError
 from ._aliases import _ACTIVE, WireAliases
 from ._fields import WIRE_ALIASES, WIRE_OMIT_NONE, WIRE_TYPE, guess_of, is_wire_field, wire_name
-from ._scalars import int_flag, register_scalars, structure_bool, type_error
+from ._locate import unwritable
+from ._scalars import WrongInput, flag_hook, int_flag, register_scalars, type_error
+from ._validate import is_request_class, validate_request
 
 __all__ = ["converter", "from_wire", "to_wire"]
 
 T = TypeVar("T")
 
 converter = cattrs.Converter(detailed_validation=True)
+_strict = cattrs.Converter(detailed_validation=True)
 
 
 class _Bad:
@@ -52,7 +60,7 @@ class _Bad:
         self.value = value
 
 
-def _lenient(hint: Any) -> Callable[[Any, Any], Any]:
+def _lenient(hint: Any, conv: cattrs.Converter) -> Callable[[Any, Any], Any]:
     """Structure hook of a guessed field: its type if the value fits, else a :class:`_Bad`."""
     args = typing.get_args(hint)
     optional = typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in args
@@ -65,7 +73,7 @@ def _lenient(hint: Any) -> Callable[[Any, Any], Any]:
         if value is None:
             return None
         if hook is None:
-            hook = converter.get_structure_hook(target)
+            hook = conv.get_structure_hook(target)
         try:
             return hook(value, target)
         except Exception:
@@ -81,7 +89,10 @@ def _default(field: attrs.Attribute[Any]) -> Any:
     return default
 
 
-def _structure_model(cl: type[Any]) -> Callable[[Any, Any], Any]:
+def _structure_model(cl: type[Any], conv: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    strict = conv is _strict
+    if not strict and is_request_class(cl):
+        return _strict.get_structure_hook(cl)  # what a user sends: decoded strictly
     attrs.resolve_types(cl)
     overrides: dict[str, Any] = {}
     known: set[str] = set()
@@ -95,11 +106,11 @@ def _structure_model(cl: type[Any]) -> Callable[[Any, Any], Any]:
         known.add(name)
         hook: Callable[[Any, Any], Any] | None = None
         if f.metadata.get(WIRE_TYPE) == "int_flag":
-            hook = structure_bool
+            hook = flag_hook(strict)
         if guess_of(f) is not None:
             if f.default is attrs.NOTHING:
                 raise TypeError(f"guessed field {cl.__name__}.{f.name} needs a default")
-            hook = _lenient(f.type)
+            hook = _lenient(f.type, conv)
             guessed.append((f, name))
         overrides[f.name] = override(rename=name, struct_hook=hook)
         for alias in f.metadata.get(WIRE_ALIASES, ()):
@@ -107,7 +118,7 @@ def _structure_model(cl: type[Any]) -> Callable[[Any, Any], Any]:
             aliases.append((alias, name))
     generated = make_dict_structure_fn(
         cl,
-        converter,
+        conv,
         _cattrs_forbid_extra_keys=False,
         _cattrs_detailed_validation=True,
         **overrides,
@@ -169,36 +180,48 @@ def _unstructure_model(cl: type[Any]) -> Callable[[Any], dict[str, Any]]:
 
 
 register_scalars(converter)
-converter.register_structure_hook_factory(attrs.has, _structure_model)
+register_scalars(_strict, strict=True)
+for _conv in (converter, _strict):
+    _conv.register_structure_hook_factory(attrs.has, _structure_model)  # called with (cl, conv)
 converter.register_unstructure_hook_factory(attrs.has, _unstructure_model)
 
 
 def to_wire(obj: Any) -> dict[str, Any]:
-    """Encode a model as a JSON-ready dict; ``Decimal`` values stay ``Decimal`` (``_core.json``)."""
+    """Encode a model as a JSON-ready dict; ``Decimal`` values stay ``Decimal`` (``_core.json``).
+
+    Raises only :class:`RequestValidationError` (naming the wire path of the value when it can be
+    found) for a value that cannot be written.
+    """
     try:
         result: dict[str, Any] = converter.unstructure(obj)
     except RequestValidationError:
-        # Find the full path of the offending value (the hook that raised did not know it).
-        from ._validate import validate_request
-
-        validate_request(obj)
+        validate_request(obj)  # the full path of the offending value (the hook did not know it)
         raise
+    except (ArithmeticError, ValueError, TypeError, AttributeError) as exc:
+        path, value = unwritable(converter, obj) or (type(obj).__name__, obj)
+        reason = f"cannot be written ({type(exc).__name__})"
+        raise RequestValidationError(path, value, reason) from exc
     return result
 
 
-def from_wire(data: Any, cls: type[T], aliases: WireAliases | None = None) -> T:
+def from_wire(
+    data: Any, cls: type[T], aliases: WireAliases | None = None, *, strict: bool = False
+) -> T:
     """Decode parsed JSON into ``cls``, reading fields also under ``aliases``.
 
     Raises :class:`ResponseDecodeError` naming the wire path of the first bad or missing
-    documented field, or :class:`RequestValidationError` (with the full path) when ``cls`` is a
-    request model whose documented rules the data breaks. A guessed field never fails (see the
-    module doc of :mod:`confirma_async.models`).
+    documented field. A guessed field never fails (see the module doc of
+    :mod:`confirma_async.models`).
+
+    A request model or a part of one (what a user sends), or any ``cls`` if ``strict``, is decoded
+    strictly: only the documented JSON types are accepted (see ``_scalars``), and any error, a
+    broken documented rule included, is a :class:`RequestValidationError` with the full wire path.
     """
     token = _ACTIVE.set(aliases) if aliases else None  # an empty set changes nothing
     try:
-        result: T = converter.structure(data, cls)
+        result: T = (_strict if strict else converter).structure(data, cls)
     except Exception as exc:
-        raise _decode_error(exc, data) from exc
+        raise _decode_error(exc, data, strict) from exc
     finally:
         if token is not None:
             _ACTIVE.reset(token)
@@ -210,11 +233,14 @@ def _wire_names(cl: Any) -> dict[str, str]:
     return {f.name: wire_name(f) for f in attrs.fields(cl)}
 
 
-def _decode_error(exc: BaseException, body: Any) -> Exception:
+def _decode_error(exc: BaseException, body: Any, strict: bool) -> Exception:
     path = ""
     current = exc
+    strict = strict or (isinstance(exc, ClassValidationError) and is_request_class(exc.cl))
     while isinstance(current, BaseExceptionGroup) and current.exceptions:
         sub = current.exceptions[0]
+        if isinstance(sub, ClassValidationError) and is_request_class(sub.cl):
+            strict = True  # the error is inside what a user sends
         for note in getattr(sub, "__notes__", ()):
             if isinstance(note, AttributeValidationNote) and isinstance(
                 current, ClassValidationError
@@ -230,6 +256,12 @@ def _decode_error(exc: BaseException, body: Any) -> Exception:
         inner: str = current.field
         field = f"{path}.{inner}" if path and inner else path or inner
         return RequestValidationError(field, current.value, current.reason)
-    if isinstance(current, KeyError):
+    missing = isinstance(current, KeyError)
+    if strict:
+        if isinstance(current, WrongInput):
+            return RequestValidationError(path or "body", current.value, current.reason)
+        reason = "required field is missing" if missing else str(current) or type(current).__name__
+        return RequestValidationError(path or "body", None, reason)
+    if missing:
         return ResponseDecodeError("required field is missing", path=path, body=body)
     return ResponseDecodeError(str(current) or type(current).__name__, path=path, body=body)

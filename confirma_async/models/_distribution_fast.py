@@ -20,6 +20,7 @@ from ..errors import ConfirmaError
 from ._aliases import WireAliases
 from ._convert import from_wire
 from ._fields import wire_name
+from ._scalars import DATE_PATTERN
 from .distribution import (
     DistributionMeta,
     DistributionPage,
@@ -86,6 +87,7 @@ def _records(rows: list[Any], pairs: tuple[tuple[str, str], ...]) -> list[Distri
     statuses = DistributionStatus._value2member_map_
     controls = PaymentControlStatus._value2member_map_
     parse, utc, known, build = datetime.fromisoformat, UTC, _RECORD_KEYS, _build
+    is_date = DATE_PATTERN.fullmatch
     out: list[DistributionRecord] = []
     append = out.append
     for row in rows:
@@ -111,6 +113,8 @@ def _records(rows: list[Any], pairs: tuple[tuple[str, str], ...]) -> list[Distri
         if type(raw_day) is str and len(raw_day) == 10:
             day = dates.get(raw_day)
             if day is None:
+                if not is_date(raw_day):  # fromisoformat also takes 2026-W01-1
+                    raise _Unusual
                 day = dates[raw_day] = date.fromisoformat(raw_day)
         elif raw_day is None:
             day = None

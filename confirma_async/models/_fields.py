@@ -7,7 +7,9 @@ A model field states its wire contract through ``attrs.field(metadata=...)``:
 * ``wire(guess="A11")`` / ``guessed("A11")`` — a response field whose name, presence or shape the
   public docs do not show: it is decoded leniently (see :mod:`confirma_async.models`) and
   ``confirma doctor`` checks it under that assumption id;
-* ``rules(check, ...)`` — documented request rules (see :mod:`confirma_async.models._validate`).
+* ``rules(check, ...)`` — documented request rules (see :mod:`confirma_async.models._validate`);
+* ``free_text()`` — a request string that is free text (a comment, a description): tab, CR and LF
+  are allowed in it, while every other request string must be a single line.
 
 ``extra_field()`` is the last wire field of every model: undocumented keys, kept on decode and
 merged into the JSON object on encode. ``raw_body_field()`` holds the raw answer of a POST; it is
@@ -29,6 +31,7 @@ GUESS = "confirma.guess"
 NOT_WIRE = "confirma.not_wire"
 RULES = "confirma.rules"
 NULLABLE = "confirma.nullable"
+FREE_TEXT = "confirma.free_text"
 
 Check = Callable[[str, Any], None]
 
@@ -73,6 +76,15 @@ def guessed(assumption: str, name: str | None = None, **more: Any) -> dict[str, 
 def rules(*checks: Check, nullable: bool = False, **more: Any) -> dict[str, Any]:
     """Metadata attaching request checks to a field (``nullable`` lets ``None`` pass unchecked)."""
     return {RULES: checks, NULLABLE: nullable, **more}
+
+
+def free_text(**more: Any) -> dict[str, Any]:
+    """Metadata of a free-text request string: tab, CR and LF are allowed in it.
+
+    Other control characters and bidirectional overrides never are (see
+    :func:`~confirma_async.models._validate.text`).
+    """
+    return {FREE_TEXT: True, **more}
 
 
 def wire_name(field: attrs.Attribute[Any]) -> str:

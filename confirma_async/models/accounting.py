@@ -4,7 +4,9 @@ Requests follow the documented examples (the ledger POST sends **one** document 
 answers to the POSTs (A14, A16) and everything of the invoice status list (A17) are our guesses,
 optional when decoding. ``isVatRow`` is a 0/1 integer on the wire and a ``bool`` here. The ledger
 and payment status answers are in the examples: of them only ``sourceIdentifier`` and ``status``
-are required.
+are required. Request strings hold no control characters and no bidirectional overrides; only
+``documentDescription`` and ``transactionDescription`` are free text, where tab, CR and LF are
+allowed.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import attrs
 
 from .._core.wire import ACCOUNTING_INVOICES_KEY
 from . import _validate as v
-from ._fields import extra_field, guessed, raw_body_field, rules, wire
+from ._fields import extra_field, free_text, guessed, raw_body_field, rules, wire
 from ._open_enum import OpenIntEnum, OpenStrEnum
 
 __all__ = [
@@ -81,7 +83,10 @@ class LedgerDimension:
 
 @attrs.frozen(kw_only=True, slots=True)
 class LedgerRow:
-    """One row of a ledger document; amounts are signed (debit +, credit -)."""
+    """One row of a ledger document; amounts are signed (debit +, credit -).
+
+    ``transaction_description`` is free text (tab, CR and LF allowed).
+    """
 
     booking_date: dt.date = attrs.field(metadata=rules(v.iso_date))
     account_number: str
@@ -94,21 +99,24 @@ class LedgerRow:
     is_vat_row: bool = attrs.field(default=False, metadata=wire(as_int=True))
     project_number: str | None = None
     transaction_type: str | None = None
-    transaction_description: str | None = None
+    transaction_description: str | None = attrs.field(default=None, metadata=free_text())
     ledger_dimensions: list[LedgerDimension] = attrs.field(factory=list)
     extra: Mapping[str, Any] = extra_field()
 
 
 @attrs.frozen(kw_only=True, slots=True)
 class LedgerDocument:
-    """One ledger document (voucher); ``document_description`` is at most 210 characters."""
+    """One ledger document (voucher).
+
+    ``document_description`` is free text (tab, CR and LF allowed) of at most 210 characters.
+    """
 
     ledger_identifier: str
     company_identifier: str
     document_type: str
     document_name: str
     document_date: dt.date = attrs.field(metadata=rules(v.iso_date))
-    document_description: str = attrs.field(metadata=rules(v.max_length(210)))
+    document_description: str = attrs.field(metadata={**rules(v.max_length(210)), **free_text()})
     calculation_mode: CalculationMode
     ledger_rows: list[LedgerRow] = attrs.field(metadata=rules(v.non_empty))
     extra: Mapping[str, Any] = extra_field()

@@ -1,4 +1,8 @@
-"""Invoice action models (``POST /invoice/action``, assumption A9)."""
+"""Invoice action models (``POST /invoice/action``, assumption A9).
+
+Request strings hold no control characters and no bidirectional overrides; ``comment`` is free
+text, where tab, CR and LF are allowed.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import attrs
 
 from ..errors import RequestValidationError
 from . import _validate as v
-from ._fields import extra_field, guessed, raw_body_field, rules, wire
+from ._fields import extra_field, free_text, guessed, raw_body_field, rules, wire
 from ._open_enum import OpenStrEnum
 
 __all__ = [
@@ -66,10 +70,10 @@ class ActionData:
 
 @attrs.frozen(kw_only=True, slots=True)
 class InvoiceAction:
-    """One action against an invoice or agency case."""
+    """One action against an invoice or agency case; ``comment`` is free text (tab, CR, LF)."""
 
     code: ActionCode
-    comment: str | None = None
+    comment: str | None = attrs.field(default=None, metadata=free_text())
     data: ActionData
     extra: Mapping[str, Any] = extra_field()
 

@@ -3,7 +3,9 @@
 Only ``processing``, ``distribution`` and ``invoice.header`` are documented; ``invoice.amounts`` and
 ``invoice.buyer`` follow assumption A8, and everything else (rows, terms, attachments) goes through
 ``extra`` until the schema is known. Only the documented rules are enforced (ISO codes, e-mail,
-2-decimal amounts, positive invoice number); due-date ordering is not, as it is undocumented.
+2-decimal amounts, positive invoice number); due-date ordering is not, as it is undocumented. No
+string may hold a control character or a bidirectional override; ``invoice.header.description``
+and ``additionalInformation`` are free text and may hold tab, CR and LF.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 import attrs
 
 from . import _validate as v
-from ._fields import extra_field, guessed, raw_body_field, rules, wire
+from ._fields import extra_field, free_text, guessed, raw_body_field, rules, wire
 from ._open_enum import OpenStrEnum
 
 __all__ = [
@@ -69,14 +71,17 @@ class Distribution:
 
 @attrs.frozen(kw_only=True, slots=True)
 class InvoiceHeader:
-    """``invoice.header``: number, type, dates and currency of an invoice."""
+    """``invoice.header``: number, type, dates and currency of an invoice.
+
+    ``description`` and ``additional_information`` are free text (tab, CR and LF allowed).
+    """
 
     number: int = attrs.field(metadata=rules(v.positive_int))
     type: InvoiceType = InvoiceType.INVOICE
     date: dt.date = attrs.field(metadata=rules(v.iso_date))
     due_date: dt.date = attrs.field(metadata=rules(v.iso_date))
-    description: str | None = None
-    additional_information: str | None = None
+    description: str | None = attrs.field(default=None, metadata=free_text())
+    additional_information: str | None = attrs.field(default=None, metadata=free_text())
     currency_code: str = attrs.field(metadata=rules(v.currency_code))
     extra: Mapping[str, Any] = extra_field()
 

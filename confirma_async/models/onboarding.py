@@ -1,6 +1,8 @@
 """Onboarding and token models (``POST /client``, ``GET /validate``, ``GET /renew``).
 
-Wire shapes beyond the documented example follow ``docs/api-assumptions.md`` A19-A21.
+Wire shapes beyond the documented example follow ``docs/api-assumptions.md`` A19-A21. Every string
+of a new-client request is a single line: no control characters (not even tab, CR or LF) and no
+bidirectional overrides.
 """
 
 from __future__ import annotations

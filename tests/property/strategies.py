@@ -15,7 +15,13 @@ from confirma_async.models._fields import WIRE_ALIASES, wire_name
 from confirma_async.models._iso_codes import COUNTRY_CODES, CURRENCY_CODES, LANGUAGE_CODES
 from confirma_async.models._validate import _EMAIL
 
-text = st.text(max_size=12)
+# Request strings never hold control characters or bidi overrides (models._validate.text), so
+# generated strings leave them out; test_strict_input_property.py covers responses that hold them.
+plain = st.characters(
+    exclude_categories=("Cs", "Cc"),
+    exclude_characters="\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
+)
+text = st.text(plain, max_size=12)
 opt_text = st.none() | text
 money = st.decimals(
     min_value=Decimal("-1e12"), max_value=Decimal("1e12"), places=2, allow_nan=False
@@ -48,7 +54,7 @@ json_values = st.recursive(
 
 def open_enum(cls: type[enum.Enum]) -> st.SearchStrategy[Any]:
     """Listed members plus arbitrary unknown values (pseudo-members)."""
-    raw = st.integers(-(2**31), 2**31) if issubclass(cls, int) else st.text(max_size=10)
+    raw = st.integers(-(2**31), 2**31) if issubclass(cls, int) else st.text(plain, max_size=10)
     return st.sampled_from(list(cls)) | raw.map(cls)
 
 
@@ -250,7 +256,7 @@ ledger_document = model(
     document_type=text,
     document_name=text,
     document_date=dates,
-    document_description=st.text(max_size=210),
+    document_description=st.text(plain, max_size=210),
     calculation_mode=open_enum(m.CalculationMode),
     ledger_rows=st.lists(ledger_row, min_size=1, max_size=3),
 )
