@@ -125,10 +125,12 @@ class Transport:
         api_key: str | None = None,
         headers: Mapping[str, str] | None = None,
         raw: bool = False,
+        encoded: bytes | None = None,
     ) -> Any:
         """Send a request and return its decoded JSON body (``None`` for 204/empty).
 
-        ``json`` is wire data (already unstructured); ``idempotent`` defaults from the method.
+        ``json`` is wire data (already unstructured), or ``encoded`` the JSON body already
+        written; ``idempotent`` defaults from the method.
         A 401 renews the token once (shared with concurrent requests) and replays the request;
         if that renewal fails, the 401 is raised (the request was not applied), caused by the
         renewal's error. ``api_key`` sends another key instead of the managed token (the partner
@@ -137,7 +139,7 @@ class Transport:
         2xx answer as a :class:`RawAnswer` instead of decoding it.
         """
         try:
-            body = None if json is None else _json.dumps(json)
+            body = encoded if json is None else _json.dumps(json)
         except (ValueError, TypeError) as exc:  # nothing was sent: a known failure
             raise RequestValidationError("body", None, f"cannot be written as JSON: {exc}") from exc
         idem = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -97,29 +96,29 @@ class CircuitBreaker:
 class DuplicateKeys:
     """Keys of one input in flight, and of recently finished ones, to catch repeats.
 
-    ``first(key, item)`` registers an item and returns ``None``, or the earlier item's entry when
-    the key is already in flight or recently done; :meth:`wait` gives the earlier outcome.
+    ``first(key, index, content)`` registers an item (by its content hash) and returns ``None``,
+    or the earlier item's ``(index, content, outcome)`` when the key is already in flight or
+    recently done: the outcome is a future of its success while it runs, its success after.
     """
 
     __slots__ = ("_inflight", "_recent")
 
     def __init__(self) -> None:
-        self._inflight: dict[BatchKey, tuple[int, Any, asyncio.Future[bool]]] = {}
-        self._recent: OrderedDict[BatchKey, tuple[int, int, bool]] = OrderedDict()
+        # key -> [index, content, future of its success or None until a repeat waits for it]
+        self._inflight: dict[BatchKey, list[Any]] = {}
+        self._recent: dict[BatchKey, tuple[int, int, bool]] = {}  # insertion order: oldest first
 
-    def first(self, key: BatchKey, index: int, item: Any) -> tuple[int, Any, Any] | None:
-        """``None`` if ``key`` is new (now registered); else ``(index, item or hash, outcome)``.
-
-        For an earlier item in flight the outcome is a future of its success; for a finished
-        one, its success (and its item's hash instead of the item).
-        """
+    def first(self, key: BatchKey, index: int, content: int) -> tuple[int, int, Any] | None:
+        """``None`` if ``key`` is new (now registered); else the earlier item's entry."""
         running = self._inflight.get(key)
         if running is not None:
-            return running
+            if running[2] is None:  # the first repeat: only now is a future worth making
+                running[2] = asyncio.get_running_loop().create_future()
+            return running[0], running[1], running[2]
         done = self._recent.get(key)
         if done is not None:
             return done
-        self._inflight[key] = (index, item, asyncio.get_running_loop().create_future())
+        self._inflight[key] = [index, content, None]
         return None
 
     def finished(self, key: BatchKey, ok: bool) -> None:
@@ -127,13 +126,10 @@ class DuplicateKeys:
         running = self._inflight.pop(key, None)
         if running is None:
             return
-        index, item, outcome = running
-        if not outcome.done():
+        index, content, outcome = running
+        if outcome is not None and not outcome.done():
             outcome.set_result(ok)
-        try:
-            digest = hash(item)
-        except TypeError:  # an unhashable part: never equal to a later copy
-            digest = id(item)
-        self._recent[key] = (index, digest, ok)
-        if len(self._recent) > RECENT_KEYS:
-            self._recent.popitem(last=False)
+        recent = self._recent
+        recent[key] = (index, content, ok)
+        if len(recent) > RECENT_KEYS:
+            del recent[next(iter(recent))]

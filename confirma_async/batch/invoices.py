@@ -30,12 +30,13 @@ from ..errors import (
 )
 from ..models.distribution import DistributionRecord
 from ..models.invoices import InvoiceCreated, InvoiceRequest
+from ..resources.invoices import encode_invoice
 from .jobs import (
     Context,
     Prepared,
     Run,
     as_model,
-    content_of,
+    digest,
     from_journal,
     invalid,
     may_resend,
@@ -51,13 +52,6 @@ InvoiceResponse = InvoiceCreated | DistributionRecord
 """``response`` of an invoice result: the 201 body, or the record found by the lookup."""
 
 _CREATED, _EXISTS, _FAILED = BatchStatus.CREATED, BatchStatus.ALREADY_EXISTS, BatchStatus.FAILED
-
-
-def _hash(invoice: InvoiceRequest) -> int:
-    try:
-        return hash(invoice)
-    except TypeError:  # an unhashable part: never equal to an earlier copy
-        return id(invoice)
 
 
 def _changed(key: int) -> JournalError:
@@ -90,18 +84,20 @@ class InvoiceJobs(Generic[T]):
         ctx = self._ctx
         try:
             invoice = as_model(item, InvoiceRequest, "invoice")
+            body = encode_invoice(invoice)  # written once: sent, journaled and compared as is
         except Exception as exc:  # one bad item never stops the batch
             return invalid(item, index, _number_in(item), exc)
         key = invoice.invoice_number
-        earlier = ctx.duplicates.first(key, index, invoice)
+        journal = ctx.journal
+        # The journal needs a hash that is the same in the next run; in one run any will do.
+        content = hash(body) if journal is None else digest(body)
+        earlier = ctx.duplicates.first(key, index, content)
         if earlier is not None:
-            return self._duplicate(index, item, invoice, earlier)
+            return self._duplicate(index, item, key, content, earlier)
         if ctx.breaker is not None and ctx.breaker.opened:
             ctx.duplicates.finished(key, False)
             return invalid(item, index, key, ctx.breaker.error())
         lookup_first = False
-        journal = ctx.journal
-        content = None if journal is None else content_of(invoice)
         if journal is not None and (entry := journal.get(self.kind, key)) is not None:
             if ctx.strict_journal and entry.content not in (None, content):
                 ctx.duplicates.finished(key, False)
@@ -113,16 +109,15 @@ class InvoiceJobs(Generic[T]):
         run: Run[T, InvoiceResponse] = Run(
             ctx, self.kind, index, item, key, content=content, unique=True
         )
-        return self._submit(run, invoice, lookup_first)
+        return self._submit(run, invoice, body, lookup_first)
 
     async def _duplicate(
-        self, index: int, item: T, invoice: InvoiceRequest, earlier: tuple[int, Any, Any]
+        self, index: int, item: T, key: int, content: int, earlier: tuple[int, int, Any]
     ) -> BatchResult[T, InvoiceResponse]:
         """A key seen before in this input: wait for the first copy, never send this one."""
-        first_index, first, outcome = earlier
+        first_index, first_content, outcome = earlier
         ok = await outcome if isinstance(outcome, asyncio.Future) else outcome
-        same = first == invoice if isinstance(first, InvoiceRequest) else first == _hash(invoice)
-        key = invoice.invoice_number
+        same = first_content == content
         if same and ok:
             return BatchResult(item=item, key=key, index=index, status=_EXISTS)
         why = "with other content than" if not same else "after a failure of"
@@ -133,7 +128,7 @@ class InvoiceJobs(Generic[T]):
         return invalid(item, index, key, error)
 
     async def _submit(
-        self, run: Run[T, InvoiceResponse], invoice: InvoiceRequest, lookup_first: bool
+        self, run: Run[T, InvoiceResponse], invoice: InvoiceRequest, body: bytes, lookup_first: bool
     ) -> BatchResult[T, InvoiceResponse]:
         """Send (and reconcile) one invoice; ``Run.guard``'s safety net is inlined here.
 
@@ -164,7 +159,7 @@ class InvoiceJobs(Generic[T]):
                 ctx.sending()
                 try:
                     try:
-                        created = await ctx.invoices.create(invoice)
+                        created = await ctx.invoices._create_encoded(body)
                     finally:
                         ctx.stats.in_flight -= 1  # before any lookup below counts its own
                 except ConflictError as conflict:

@@ -136,7 +136,7 @@ class Run(Generic[T, R]):
         self.item = item
         self.key = key
         self.content = content
-        """The content hash journaled with the item (``None`` without a journal)."""
+        """The content hash (stable across runs, and journaled, when there is a journal)."""
         self.unique = unique
         """Registered in ``ctx.duplicates``: its result releases later copies of its key."""
         self.attempts = 0
@@ -213,8 +213,12 @@ class Run(Generic[T, R]):
 
 def content_of(model: Any) -> int:
     """A stable hash of what ``model`` sends (its wire JSON, keys sorted): never 0."""
-    digest = hashlib.blake2b(dumps(to_wire(model), sort_keys=True), digest_size=8).digest()
-    return int.from_bytes(digest) >> 1 or 1
+    return digest(dumps(to_wire(model), sort_keys=True))
+
+
+def digest(body: bytes) -> int:
+    """A stable 63-bit hash of a written body (the same across runs and processes): never 0."""
+    return int.from_bytes(hashlib.blake2b(body, digest_size=8).digest()) >> 1 or 1
 
 
 def invalid(item: T, index: int, key: BatchKey | None, error: Exception) -> BatchResult[T, Any]:

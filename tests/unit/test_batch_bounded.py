@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,15 +38,16 @@ def instant_create(client: ConfirmaClient, monkeypatch: pytest.MonkeyPatch) -> l
     """Replace the HTTP call with one that answers after a few event-loop turns."""
     concurrent: list[int] = [0, 0]  # now, peak (measured independently of the submitter)
 
-    async def create(invoice: InvoiceRequest) -> InvoiceCreated:
+    async def create(body: bytes) -> InvoiceCreated:
         concurrent[0] += 1
         concurrent[1] = max(concurrent[1], concurrent[0])
         for _ in range(3):
             await asyncio.sleep(0)
         concurrent[0] -= 1
-        return InvoiceCreated(invoice_number=invoice.invoice_number, status="RECEIVED")
+        number = json.loads(body)["invoice"]["header"]["number"]
+        return InvoiceCreated(invoice_number=number, status="RECEIVED")
 
-    monkeypatch.setattr(client.invoices, "create", create)
+    monkeypatch.setattr(client.invoices, "_create_encoded", create)  # what the batch sends
     return concurrent
 
 
