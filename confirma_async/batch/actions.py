@@ -70,9 +70,8 @@ class ActionJobs(Generic[T]):
         entry = journal.get(self.kind, key) if journal is not None else None
         if entry is not None and (entry.done or entry.maybe_sent):
             return from_journal(item, index, key, entry)
-        breaker = self._ctx.breaker
-        if breaker is not None and breaker.opened:
-            return invalid(item, index, key, breaker.error())
+        if (held := self._ctx.held()) is not None:
+            return invalid(item, index, key, held)
         run: Run[T, QueuedAction] = Run(self._ctx, self.kind, index, item, key)
         return run.guard(self._submit, run, request)
 
@@ -95,25 +94,21 @@ class ActionJobs(Generic[T]):
         self, run: Run[T, QueuedAction], request: ActionsRequest
     ) -> BatchResult[T, QueuedAction]:
         ctx = self._ctx
-        breaker = ctx.breaker
         error: ConfirmaError | None = None
         while run.attempts < ctx.max_attempts:
             if run.attempts:  # a re-send: the failure lasted past the transport's retries
                 await ctx.pacing.pause(run.attempts + 1, error)
-            if breaker is not None and breaker.opened:  # held back: nothing sent, nor counted
-                return run.done(BatchStatus.FAILED, error=breaker.error())
-            run.next_attempt()
+            if (held := run.start_attempt()) is not None:
+                return run.done(BatchStatus.FAILED, error=held)
             try:
                 queued = await ctx.call(ctx.invoices.create_actions, request)
             except ConfirmaError as exc:
                 error = exc
-                if breaker is not None:
-                    breaker.record(exc)
+                ctx.record(exc)
                 if may_resend(exc):
                     continue
                 return run.done(BatchStatus.FAILED, error=exc, unknown=exc.outcome_unknown)
-            if breaker is not None:
-                breaker.record(None)
+            ctx.record(None)
             return run.done(
                 BatchStatus.CREATED, response=queued.actions[0] if queued.actions else None
             )

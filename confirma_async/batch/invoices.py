@@ -94,9 +94,9 @@ class InvoiceJobs(Generic[T]):
         earlier = ctx.duplicates.first(key, index, content)
         if earlier is not None:
             return self._duplicate(index, item, key, content, earlier)
-        if ctx.breaker is not None and ctx.breaker.opened:
+        if (held := ctx.held()) is not None:
             ctx.duplicates.finished(key, False)
-            return invalid(item, index, key, ctx.breaker.error())
+            return invalid(item, index, key, held)
         lookup_first = False
         if journal is not None and (entry := journal.get(self.kind, key)) is not None:
             if ctx.strict_journal and entry.content not in (None, content):
@@ -147,13 +147,11 @@ class InvoiceJobs(Generic[T]):
                 if record is not None:
                     return run.done(_EXISTS, response=record)
             error: ConfirmaError | None = None
-            breaker = ctx.breaker
             while run.attempts < ctx.max_attempts:
                 if run.attempts:  # a re-send: the failure lasted past the transport's retries
                     await ctx.pacing.pause(run.attempts + 1, error)
-                if breaker is not None and breaker.opened:  # held back: nothing sent, nor counted
-                    return run.done(_FAILED, error=breaker.error())
-                run.next_attempt()
+                if (held := run.start_attempt()) is not None:
+                    return run.done(_FAILED, error=held)
                 if ctx.limiter is not None:
                     await ctx.limiter.acquire()
                 ctx.sending()
@@ -163,13 +161,11 @@ class InvoiceJobs(Generic[T]):
                     finally:
                         ctx.stats.in_flight -= 1  # before any lookup below counts its own
                 except ConflictError as conflict:
-                    if breaker is not None:
-                        breaker.record(None)
+                    ctx.record(None)
                     return await self._conflict(run, conflict, number, day)
                 except ConfirmaError as exc:
                     error = exc
-                    if breaker is not None:
-                        breaker.record(exc)
+                    ctx.record(exc)
                     if may_resend(exc):
                         continue
                     if not exc.outcome_unknown:
@@ -181,8 +177,7 @@ class InvoiceJobs(Generic[T]):
                     if record is not None:
                         return run.done(_EXISTS, response=record)
                     continue  # not on the server: safe to send again
-                if breaker is not None:
-                    breaker.record(None)
+                ctx.record(None)
                 return run.done(_CREATED, response=created)
             return run.done(_FAILED, error=error)
         except JournalError:

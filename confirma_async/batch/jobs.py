@@ -15,6 +15,7 @@ from typing import Any, Generic, ParamSpec, TypeVar
 from .._core.json import dumps
 from ..errors import (
     APIConnectionError,
+    CircuitOpenError,
     ConfirmaError,
     JournalError,
     RateLimitError,
@@ -94,6 +95,16 @@ class Context:
         finally:
             self.stats.in_flight -= 1
 
+    def held(self) -> CircuitOpenError | None:
+        """Why an item must not be sent now (the breaker is open), or ``None``."""
+        breaker = self.breaker
+        return breaker.error() if breaker is not None and breaker.opened else None
+
+    def record(self, error: ConfirmaError | None) -> None:
+        """Tell the breaker how a submission ended (``None``: the server answered it)."""
+        if self.breaker is not None:
+            self.breaker.record(error)
+
     def sending(self) -> None:
         """Count a request that starts now (``stats.in_flight -= 1`` when it ends)."""
         stats = self.stats
@@ -143,17 +154,22 @@ class Run(Generic[T, R]):
         self.lookups = 0
         self.started = time.perf_counter()
 
-    def next_attempt(self) -> bool:
-        """Count a submission if the bound allows one more."""
-        if self.attempts >= self.ctx.max_attempts:
-            return False
+    def start_attempt(self) -> CircuitOpenError | None:
+        """Count a submission about to be sent, or return why it is held back (nothing counted).
+
+        The caller bounds the attempts (``ctx.max_attempts``) and paces re-sends first.
+        """
+        ctx = self.ctx
+        held = ctx.held()
+        if held is not None:
+            return held
         if self.attempts == 0:
-            if self.ctx.journal is not None:
-                self.ctx.journal.sending(self.kind, self.key, self.content)
+            if ctx.journal is not None:
+                ctx.journal.sending(self.kind, self.key, self.content)
         else:
-            self.ctx.stats.resends += 1
+            ctx.stats.resends += 1
         self.attempts += 1
-        return True
+        return None
 
     def done(
         self,

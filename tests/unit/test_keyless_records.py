@@ -15,6 +15,8 @@ from confirma_async import DistributionRecord, DistributionWatcher
 from confirma_async.pagination import AsyncPager, WindowResult
 from confirma_async.pagination.watch import fingerprint
 
+from .test_pagination_watch import drain_until_stopped as collect
+
 D = timedelta(days=1)
 DAY = date(2026, 3, 10)
 T0 = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -75,16 +77,6 @@ class Listing:
             sleep=sleep,
             checkpoint=checkpoint,
         )
-
-
-async def collect(watcher: DistributionWatcher) -> list[DistributionRecord]:
-    out: list[DistributionRecord] = []
-    try:
-        async for record in watcher:
-            out.append(record)
-    except EOFError:
-        pass
-    return out
 
 
 async def test_a_keyless_record_is_yielded_once_per_content_over_many_polls() -> None:
