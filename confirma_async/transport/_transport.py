@@ -15,60 +15,38 @@ raw answer to the caller instead of decoding it).
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 from yarl import URL
 
-from ._core import json as _json
-from ._core.headers import RequestHeaders
-from ._core.redirects import MAX_HOPS, redirect_target
-from ._core.responses import (
+from .._core import json as _json
+from .._core.headers import RequestHeaders
+from .._core.redirects import MAX_HOPS, redirect_target
+from .._core.responses import (
     RawAnswer,
-    build_status_error,
     decode_body,
-    parse_retry_after,
     read_capped,
 )
-from ._core.retrying import Retryable, RetryLoop, network_failure
-from .auth import TokenManager
-from .config import ClientConfig
-from .errors import (
-    APIStatusError,
+from .._core.retrying import Retryable, RetryLoop, network_failure
+from ..auth import TokenManager
+from ..config import ClientConfig
+from ..errors import (
     AuthenticationError,
     ConfirmaError,
-    RateLimitError,
     RequestValidationError,
     ResponseDecodeError,
     ResponseTooLargeError,
 )
+from ._call import Call, Params, log_attempt, log_retry, raise_status
 
 __all__ = ["RawAnswer", "Transport"]
 
-Params = Mapping[str, str]
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-
-
-@dataclass(slots=True)
-class _Call:
-    """The state of one logical request across its attempts."""
-
-    method: str
-    path: str
-    url: URL
-    params: Params | None
-    body: bytes | None
-    idempotent: bool
-    extra_headers: Mapping[str, str] | None = None
-    raw: bool = False
-    token: str | None = None
-    attempts: int = 0
-    generation: int = 0
-    hops: int = 0
 
 
 class Transport:
@@ -94,13 +72,13 @@ class Transport:
         self._debug_gate = logger if hasattr(type(logger), "isEnabledFor") else None
         self._urls: dict[str, URL] = {}
         self._headers = RequestHeaders(config.user_agent)
-        self._retries: RetryLoop[_Call] = RetryLoop(
+        self._retries: RetryLoop[Call] = RetryLoop(
             self._attempt,
             max_retries=config.max_retries,
             base=config.backoff_base,
             cap=config.backoff_cap,
             floor=min(config.backoff_base, config.retry_after_cap),
-            on_retry=self._log_retry,
+            on_retry=functools.partial(log_retry, logger),
         )
 
     @property
@@ -143,7 +121,7 @@ class Transport:
         except (ValueError, TypeError) as exc:  # nothing was sent: a known failure
             raise RequestValidationError("body", None, f"cannot be written as JSON: {exc}") from exc
         idem = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
-        call = _Call(method, path, self._url(path), params, body, idem, headers, raw)
+        call = Call(method, path, self._url(path), params, body, idem, headers, raw)
         if api_key is not None:
             call.token = api_key
         elif self._tokens.renewal_due():
@@ -179,13 +157,13 @@ class Transport:
         raw: bool = False,
     ) -> Any:
         """One attempt with an explicit token: no retries, no renewal (for validate/renew)."""
-        call = _Call(method, path, self._url(path), params, None, False, headers, raw, token)
+        call = Call(method, path, self._url(path), params, None, False, headers, raw, token)
         try:
             return await self._attempt(call)
         except Retryable as failure:
             raise failure.error from failure.error.__cause__
 
-    async def _attempt(self, call: _Call) -> Any:
+    async def _attempt(self, call: Call) -> Any:
         call.attempts += 1
         header, current = self._tokens.auth_header()
         call.generation = self._tokens.generation
@@ -256,7 +234,7 @@ class Transport:
             ) from exc
         finally:
             if log:
-                self._log_attempt(call, status, started)
+                log_attempt(self._log, call, status, started)
         if redirect is not None and call.hops < MAX_HOPS:
             call.url = redirect
             call.hops += 1
@@ -268,51 +246,4 @@ class Transport:
             if isinstance(body, str):
                 raise ResponseDecodeError("response is not JSON", path="$", body=body)
             return body
-        return self._raise_status(call, resp.status, reason, raw, resp_headers)
-
-    def _raise_status(
-        self, call: _Call, status: int, reason: str | None, raw: bytes, headers: Any
-    ) -> Any:
-        # Only a 4xx (or a 307/308: "repeat it elsewhere") proves a non-idempotent request was not
-        # applied (A37).
-        unknown = not call.idempotent and not (400 <= status < 500 or status in (307, 308))
-        error = build_status_error(
-            status=status,
-            reason=reason,
-            raw=raw,
-            headers=headers,
-            method=call.method,
-            path=call.path,
-            retry_after_cap=self._config.retry_after_cap,
-            outcome_unknown=unknown,
-        )
-        if status == 429 or (status >= 500 and call.idempotent):
-            # A 429's Retry-After was read once, into the error; a 5xx's is read here.
-            retry_after = (
-                error.retry_after
-                if isinstance(error, RateLimitError)
-                else parse_retry_after(headers.get("Retry-After"), cap=self._config.retry_after_cap)
-            )
-            raise Retryable(error, retry_after)
-        raise error
-
-    def _log_attempt(self, call: _Call, status: int | None, started: float) -> None:
-        self._log.debug(
-            "confirma_request",
-            method=call.method,
-            path=call.path,
-            status=status,
-            attempt=call.attempts,
-            elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
-        )
-
-    def _log_retry(self, call: _Call, error: ConfirmaError, wait: float) -> None:
-        self._log.info(
-            "confirma_retry",
-            method=call.method,
-            path=call.path,
-            attempt=call.attempts,
-            wait_s=round(wait, 3),
-            error_type=type(error).__name__,
-            status=error.status if isinstance(error, APIStatusError) else None,
-        )
+        return raise_status(self._config, call, resp.status, reason, raw, resp_headers)
