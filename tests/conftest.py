@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import inspect
+import os
+import uuid
+from collections.abc import Iterator
 from typing import Any
 from unittest.mock import Mock
 
 import aiohttp
 import aioresponses.core
+import pytest
+
+from confirma_async.testing._postgres import ThrowawayPostgres, find_postgres_bindir
 
 # --- SHIM: aioresponses 0.7.9 vs aiohttp >= 3.14 -------------------------------------------------
 # aiohttp 3.14 added a required ``stream_writer`` argument to ClientResponse.__init__, which
@@ -24,3 +30,37 @@ if "stream_writer" in inspect.signature(aiohttp.ClientResponse.__init__).paramet
 
     aioresponses.core.ClientResponse = _ShimClientResponse  # type: ignore[misc]
 # --- END SHIM -------------------------------------------------------------------------------------
+
+
+# --- PostgreSQL: one throwaway server per test session, a fresh database per test -----------------
+IN_CI = os.environ.get("CI") == "true"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[ThrowawayPostgres]:
+    """A PostgreSQL server on 127.0.0.1 for this test session (skips without the binaries)."""
+    bindir = find_postgres_bindir()
+    if bindir is None:
+        pytest.skip("no PostgreSQL server binaries on this machine (initdb/pg_ctl)")
+    with ThrowawayPostgres(bindir=bindir) as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_dsn(postgres_server: ThrowawayPostgres) -> Iterator[str]:
+    """The connection string of a fresh, empty database, dropped after the test."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    dsn = postgres_server.create_database(name)
+    yield dsn
+    postgres_server.drop_database(name)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Under ``CI=true`` a skipped test is a failure: CI must run everything it claims to test."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.longrepr = f"skipped under CI=true (a skip is a failure in CI): {reason}"
