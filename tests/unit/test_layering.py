@@ -2,7 +2,8 @@
 
 Layers, bottom to top (a module may import its own layer and the ones below):
 
-    errors → _core → models, config → auth, transport → pagination, resources, batch → client
+    errors → _core → models, config → auth, transport → pagination, resources, batch → client,
+    postgres
     → doctor → the package's __init__, cli, _cli (and the pytest plugin)
 
 The sandbox (``testing``) stands aside: it imports nothing of the client but ``_core`` and
@@ -31,6 +32,7 @@ LAYERS: dict[str, int] = {
     "resources": 4,
     "batch": 4,
     "client": 5,
+    "postgres": 5,
     "doctor": 6,
     "__init__": 7,
     "cli": 7,

@@ -1,0 +1,12 @@
+"""PostgreSQL stores: state shared by many processes and hosts (optional extra ``postgres``).
+
+The library creates and migrates its own tables (:func:`migrate`, versioned per component, in
+``confirma_schema``). Nothing here is imported unless a PostgreSQL store is used.
+"""
+
+from __future__ import annotations
+
+from ._connect import open_pool
+from ._schema import Migration, migrate, schema_versions
+
+__all__ = ["Migration", "migrate", "open_pool", "schema_versions"]
