@@ -96,7 +96,7 @@ def verbose_logging(level: int, scrub: Callable[[str], str]) -> Iterator[None]:
         yield
         return
     logger = logging.getLogger(LIBRARY_LOGGER)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(_EventFormatter(scrub))
     previous = logger.level
     logger.addHandler(handler)
@@ -106,6 +106,22 @@ def verbose_logging(level: int, scrub: Callable[[str], str]) -> Iterator[None]:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(previous)
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is now (above a progress bar while one runs)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self) -> Any:
+        """The current ``sys.stderr``."""
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass  # always the current sys.stderr
 
 
 class _EventFormatter(logging.Formatter):

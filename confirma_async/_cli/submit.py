@@ -273,9 +273,15 @@ def _notes(tally: Tally, journal: str | None) -> list[str]:
             f"{tally.outcome_unknown} item(s) have an unknown outcome: the server may have "
             "applied them; a rerun with the same --journal looks invoices up before sending"
         )
-    if tally.failed and journal is not None:
+    if tally.malformed:
         notes.append(
-            f"failed items are tried again when you rerun with --journal {journal} "
-            "(items with a known outcome are skipped)"
+            f"{tally.malformed} malformed line(s) were not sent (see their line numbers above): "
+            "a rerun cannot fix them; correct the lines and rerun"
+            + (f" with --journal {journal} (lines already done are skipped)" if journal else "")
+        )
+    if tally.failed_items and journal is not None:
+        notes.append(
+            f"{tally.failed_items} failed item(s) are tried again when you rerun with "
+            f"--journal {journal} (items with a known outcome are skipped)"
         )
     return notes
