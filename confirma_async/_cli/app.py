@@ -11,6 +11,7 @@ import click
 from click.core import ParameterSource
 
 from .. import __version__
+from .accounting_cmd import accounting_group, clients_group
 from .case_cmd import case_command
 from .doctor_cmd import doctor_command
 from .export import distributions_command, payments_command, settlements_command
@@ -164,6 +165,8 @@ for command in (
     distributions_command,
     payments_command,
     settlements_command,
+    accounting_group,
+    clients_group,
     case_command,
     token_group,
     doctor_command,

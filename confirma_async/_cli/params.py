@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from datetime import date
 from typing import IO, Literal
@@ -43,3 +44,10 @@ def given(ctx: click.Context, name: str) -> bool:
     """True when the option ``name`` came from the command line or the environment."""
     source = ctx.get_parameter_source(name)
     return source in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+
+
+def open_input(path: str) -> contextlib.AbstractContextManager[IO[bytes]]:
+    """The JSONL input ``path`` opened for binary reading; ``-`` is stdin (left open)."""
+    if path == "-":
+        return contextlib.nullcontext(binary_stream("stdin"))
+    return open(path, "rb")

@@ -12,9 +12,8 @@ stops it with exit 1 and a summary that counts the items left without a result.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
-from typing import IO, Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import attrs
 import click
@@ -30,7 +29,7 @@ from .. import (
     PermissionDeniedError,
     RequestValidationError,
 )
-from .params import binary_stream, settings_of
+from .params import open_input, settings_of
 from .reader import ModelLines, count_lines
 from .runner import EXIT_FAILED, EXIT_OK, describe_error, run
 from .settings import Settings
@@ -160,7 +159,7 @@ async def submit_file(settings: Settings, kind: Kind, path: str, options: BatchO
         tally.blank += 1
 
     try:
-        with _input(path) as stream, view:
+        with open_input(path) as stream, view:
             model: type[Any] = InvoiceRequest if kind == "invoices" else InvoiceAction
             lines = ModelLines(
                 stream,
@@ -223,12 +222,6 @@ def check_action(action: InvoiceAction) -> None:
     except RequestValidationError as exc:
         field = exc.field.removeprefix("actions[0]").lstrip(".") or "action"
         raise RequestValidationError(field, exc.value, exc.reason) from None
-
-
-def _input(path: str) -> contextlib.AbstractContextManager[IO[bytes]]:
-    if path == "-":
-        return contextlib.nullcontext(binary_stream("stdin"))
-    return open(path, "rb")
 
 
 def _describe(kind: Kind, line: int | None, result: BatchResult[Any, Any]) -> str:

@@ -237,7 +237,10 @@ class InvoiceJobs(Generic[T]):
                     raise
             else:
                 ctx.log.info(
-                    "confirma_batch_lookup", invoice_number=number, round=round_, found=record is not None
+                    "confirma_batch_lookup",
+                    invoice_number=number,
+                    round=round_,
+                    found=record is not None,
                 )
                 return record
         raise AssertionError("unreachable")
