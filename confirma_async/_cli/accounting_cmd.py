@@ -1,4 +1,4 @@
-"""``confirma accounting ...`` (ledger and payment sync, invoice sync status) and ``clients create``.
+"""``confirma accounting ...`` (ledger, payment and invoice sync) and ``confirma clients create``.
 
 Same conventions as the rest: JSONL in (one request body a line, ``-`` = stdin), ``--journal``
 where a command writes (see ``writes``), ``--format`` out; the status commands stream like the

@@ -103,7 +103,7 @@ def test_verbose_logs_the_batch_decisions_with_the_invoice_number(
     number = FIRST + 30
     config = SandboxConfig(
         distribution_failure_rate=0,
-        faults=(FaultRule.parse(f"POST /invoice:503:x1"),),
+        faults=(FaultRule.parse("POST /invoice:503:x1"),),
     )
     server = make_server(config)
     path = write_jsonl(tmp_path / "in.jsonl", invoices([number], server.today))
