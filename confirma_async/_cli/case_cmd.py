@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
 
-from .. import CaseDetails
+from .. import CaseDetails, CaseEvent
 from .._core.json import dumps
 from ..models import to_wire
 from .params import binary_stream, settings_of
@@ -93,12 +95,20 @@ def render(details: CaseDetails) -> None:
             payments.add_row(day, amount, p.reference or "")
         console.print(payments)
     if case.events:
-        events = Table(title="events", box=box.SIMPLE, title_justify="left")
+        events = Table(title="events (oldest first)", box=box.SIMPLE, title_justify="left")
         for column in ("when", "type", "description"):
             events.add_column(column)
-        for e in case.events:
+        # In time order whatever order the answer lists them in (undated ones last).
+        for e in sorted(case.events, key=_event_time):
             when = (
                 "" if e.event_date is None else e.event_date.isoformat(sep=" ", timespec="minutes")
             )
             events.add_row(when, e.type or "", e.description or "")
         console.print(events)
+
+
+def _event_time(event: CaseEvent) -> tuple[bool, datetime]:
+    when = event.event_date
+    if when is None:
+        return True, datetime.min.replace(tzinfo=UTC)
+    return False, when if when.tzinfo is not None else when.replace(tzinfo=UTC)

@@ -130,10 +130,10 @@ def actions_group() -> None:
 def submit_actions_command(ctx: click.Context, /, path: str, **options: Any) -> None:
     """Submit invoice actions from a JSONL file (- = stdin), one InvoiceAction per line.
 
-    Each line is one action object of POST /invoice/action (``{"code": ..., "data": {...}}``),
+    Each line is one action object of POST /invoice/action ({"code": ..., "data": {...}}),
     sent alone. The journal remembers actions by their content (code, target, fields), so lines
     may be added or moved between runs. An action whose outcome is unknown is never re-sent.
-    Exit codes as for ``confirma submit``.
+    Exit codes as for `confirma submit`.
     """
     settings = settings_of(ctx)
     run(settings, lambda: submit_file(settings, "actions", path, _options(options)))

@@ -105,11 +105,13 @@ def test_clients_create_keeps_the_new_token_out_of_the_output(
 
     assert result.exit_code == 0, result.output
     (line,) = [json.loads(text) for text in result.stdout.splitlines()]
-    assert line["status"] == "CREATED" and line["answer"]["clientId"]
+    assert line["status"] == "CREATED"
+    assert line["answer"]["clientId"]
     saved = [json.loads(text) for text in tokens.read_text().splitlines()]
     assert [s["clientId"] for s in saved] == [line["answer"]["clientId"]]
     token = saved[0]["accessToken"]
-    assert token and token not in result.stdout + result.stderr
+    assert token
+    assert token not in result.stdout + result.stderr
     assert stat.S_IMODE(os.stat(tokens).st_mode) == 0o600
     assert json.loads(again.stdout)["journal"] is True  # not created twice
     assert len(tokens.read_text().splitlines()) == 1

@@ -121,7 +121,8 @@ def test_a_day_over_the_servers_cap_says_how_to_get_around_it(
 
     assert capped.exit_code == 1
     assert "cannot be split further" in capped.stderr
-    assert "--invoice-number" in capped.stderr and "--fetch-type" in capped.stderr
+    assert "--invoice-number" in capped.stderr
+    assert "--fetch-type" in capped.stderr
     assert narrowed.exit_code == 0
     assert json.loads(narrowed.stdout)["invoiceNumber"] == numbers[0]
 
@@ -137,6 +138,7 @@ def test_a_long_export_shows_progress_on_a_terminal_and_never_on_a_pipe(
     piped = invoke(args, server.env())  # stderr is not a terminal here
 
     assert code == 0
-    assert b"exporting" in on_terminal and b"10/10" in on_terminal
+    assert b"exporting" in on_terminal
+    assert b"10/10" in on_terminal
     assert piped.exit_code == 0
     assert piped.stderr == ""
