@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
 FAULT_HELP = (
     "Inject a fault, repeatable: TARGET:ACTION, optionally followed by :RATE and :xN, e.g. "
-    "'POST /invoice:503:0.1', '*:latency=20ms+10ms', 'GET /payments:429=2:5%', 'POST /invoice:commit-drop:x3', "
+    "'POST /invoice:503:0.1', '*:latency=20ms+10ms', 'GET /payments:429=2:5%', "
+    "'POST /invoice:commit-drop:x3', "
     "'*:drop:0.01', 'GET *:slow=30s:x1', 'tokens:expire=60s'. ACTION is 500|502|503|504, "
     "429[=SECONDS], drop, commit-drop, slow[=DURATION] or latency=DURATION[+JITTER]; RATE is "
     "0.1 or 10% (default: every matching request); xN: only the next N matching requests."

@@ -11,7 +11,8 @@ the values, this one infers the type the source states anyway:
 * otherwise an ``__init__`` parameter of the same name gives its annotation.
 
 It also drops private bases (``confirma_async._core.closing.AsyncClosing``): users never see or
-use them (public classes re-exported from private modules, such as ``OpenStrEnum``, stay). Loaded by path from ``mkdocs.yml``, before ``attrs_models.py``.
+use them (public classes re-exported from private modules, such as ``OpenStrEnum``, stay).
+Loaded by path from ``mkdocs.yml``, before ``attrs_models.py``.
 """
 
 from __future__ import annotations
