@@ -8,7 +8,7 @@ other listings (``listing``).
 from __future__ import annotations
 
 import os
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import click
@@ -24,7 +24,7 @@ from .. import (
     NewClientRequest,
 )
 from .listing import check_range, export, output_of, output_options, pages_of, window_option
-from .params import DATE_METAVAR, parse_date, settings_of
+from .params import DATE_METAVAR, parse_date, settings_of, stack
 from .runner import run
 from .settings import CliConfigError, Settings
 from .writes import WriteJob, send_lines
@@ -32,43 +32,31 @@ from .writes import WriteJob, send_lines
 _JSONL = click.Path(dir_okay=False, exists=True, allow_dash=True)
 
 
-def _write_options(command: Any) -> Any:
-    for decorator in reversed(
-        [
-            click.option(
-                "--journal",
-                type=click.Path(dir_okay=False),
-                help="Append-only JSONL record of outcomes: a rerun skips what is done and never "
-                "re-sends a line whose outcome is unknown.",
-            ),
-            click.option("--fsync", is_flag=True, help="Force every journal line to disk."),
-            click.option(
-                "--format",
-                "fmt",
-                type=click.Choice(["table", "jsonl"]),
-                default="table",
-                show_default=True,
-                help="table: a summary at the end; jsonl: one result object a line.",
-            ),
-        ]
-    ):
-        command = decorator(command)
-    return command
+_write_options = stack(
+    click.option(
+        "--journal",
+        type=click.Path(dir_okay=False),
+        help="Append-only JSONL record of outcomes: a rerun skips what is done and never "
+        "re-sends a line whose outcome is unknown.",
+    ),
+    click.option("--fsync", is_flag=True, help="Force every journal line to disk."),
+    click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "jsonl"]),
+        default="table",
+        show_default=True,
+        help="table: a summary at the end; jsonl: one result object a line.",
+    ),
+)
 
 
-def _status_options(command: Any) -> Any:
-    for decorator in reversed(
-        [
-            click.option(
-                "--from", "start", callback=parse_date, metavar=DATE_METAVAR, required=True
-            ),
-            click.option("--to", "end", callback=parse_date, metavar=DATE_METAVAR, required=True),
-            window_option,
-            output_options,
-        ]
-    ):
-        command = decorator(command)
-    return command
+_status_options = stack(
+    click.option("--from", "start", callback=parse_date, metavar=DATE_METAVAR, required=True),
+    click.option("--to", "end", callback=parse_date, metavar=DATE_METAVAR, required=True),
+    window_option,
+    output_options,
+)
 
 
 def _submit(ctx: click.Context, job: WriteJob, path: str, options: dict[str, Any]) -> None:
@@ -146,13 +134,20 @@ def payments_submit(ctx: click.Context, /, path: str, **options: Any) -> None:
     _submit(ctx, PAYMENTS, path, options)
 
 
-def _status(ctx: click.Context, cls: type[Any], make: Any, options: dict[str, Any]) -> None:
+def _status(
+    ctx: click.Context,
+    cls: type[Any],
+    method: str,
+    filters: dict[str, Any],
+    options: dict[str, Any],
+) -> None:
+    """Stream ``client.accounting.<method>(--from, --to, **filters)`` like the other listings."""
     settings = settings_of(ctx)
     output = output_of(options)
     start, end = options["start"], options["end"]
     check_range(start, end)
     window = timedelta(days=options["window_days"])
-    pages = pages_of(lambda c: make(c, start, end, window))
+    pages = pages_of(lambda c: getattr(c.accounting, method)(start, end, window=window, **filters))
     run(settings, lambda: export(settings, pages, output, cls, (start, end)))
 
 
@@ -162,13 +157,8 @@ def _status(ctx: click.Context, cls: type[Any], make: Any, options: dict[str, An
 @click.pass_context
 def ledger_status(ctx: click.Context, /, source_identifier: str | None, **options: Any) -> None:
     """Sync status of ledger documents dated from --from to --to."""
-
-    def make(c: ConfirmaClient, a: date, b: date, window: timedelta) -> Any:
-        return c.accounting.ledger_statuses(
-            a, b, source_identifier=source_identifier, window=window
-        )
-
-    _status(ctx, LedgerStatus, make, options)
+    filters = {"source_identifier": source_identifier}
+    _status(ctx, LedgerStatus, "ledger_statuses", filters, options)
 
 
 @payments_group.command("status")
@@ -177,13 +167,8 @@ def ledger_status(ctx: click.Context, /, source_identifier: str | None, **option
 @click.pass_context
 def payments_status(ctx: click.Context, /, source_identifier: str | None, **options: Any) -> None:
     """Sync status of accounting payments dated from --from to --to."""
-
-    def make(c: ConfirmaClient, a: date, b: date, window: timedelta) -> Any:
-        return c.accounting.payment_statuses(
-            a, b, source_identifier=source_identifier, window=window
-        )
-
-    _status(ctx, AccountingPaymentStatus, make, options)
+    filters = {"source_identifier": source_identifier}
+    _status(ctx, AccountingPaymentStatus, "payment_statuses", filters, options)
 
 
 @invoices_group.command("status")
@@ -192,11 +177,8 @@ def payments_status(ctx: click.Context, /, source_identifier: str | None, **opti
 @click.pass_context
 def invoices_status(ctx: click.Context, /, invoice_number: int | None, **options: Any) -> None:
     """Sync status of invoices in accounting from --from to --to (A17: undocumented endpoint)."""
-
-    def make(c: ConfirmaClient, a: date, b: date, window: timedelta) -> Any:
-        return c.accounting.invoice_statuses(a, b, invoice_number=invoice_number, window=window)
-
-    _status(ctx, AccountingInvoiceStatus, make, options)
+    filters = {"invoice_number": invoice_number}
+    _status(ctx, AccountingInvoiceStatus, "invoice_statuses", filters, options)
 
 
 @click.group("clients")

@@ -18,7 +18,7 @@ import attrs
 import click
 
 from .. import AsyncPager, ConfirmaClient, Page, WindowTruncatedError
-from .params import binary_stream
+from .params import binary_stream, stack
 from .runner import EXIT_OK
 from .settings import Settings
 from .writers import writer_for
@@ -36,33 +36,29 @@ class Output:
     progress: bool | None
 
 
-def output_options(command: F) -> F:
-    """Add ``--format``, ``--extra`` and ``--progress/--no-progress`` to ``command``."""
-    decorators = [
-        click.option(
-            "--format",
-            "fmt",
-            type=click.Choice(["jsonl", "csv", "table"]),
-            default="jsonl",
-            show_default=True,
-            help="jsonl: one wire-format JSON object a line (everything the server sent); csv: "
-            "wire names as the header, nested objects as dotted columns, a list of objects as "
-            "one row per item (settlements: one row per allocation); table: for reading.",
-        ),
-        click.option(
-            "--extra",
-            is_flag=True,
-            help="csv: add an 'extra' column with the undocumented fields the server sent.",
-        ),
-        click.option(
-            "--progress/--no-progress",
-            default=None,
-            help="Show progress on stderr (default: when stderr is a terminal and stdout is not).",
-        ),
-    ]
-    for decorator in reversed(decorators):
-        command = decorator(command)
-    return command
+output_options = stack(
+    click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["jsonl", "csv", "table"]),
+        default="jsonl",
+        show_default=True,
+        help="jsonl: one wire-format JSON object a line (everything the server sent); csv: "
+        "wire names as the header, nested objects as dotted columns, a list of objects as "
+        "one row per item (settlements: one row per allocation); table: for reading.",
+    ),
+    click.option(
+        "--extra",
+        is_flag=True,
+        help="csv: add an 'extra' column with the undocumented fields the server sent.",
+    ),
+    click.option(
+        "--progress/--no-progress",
+        default=None,
+        help="Show progress on stderr (default: when stderr is a terminal and stdout is not).",
+    ),
+)
+"""``--format``, ``--extra`` and ``--progress/--no-progress``."""
 
 
 def output_of(values: dict[str, Any]) -> Output:

@@ -12,8 +12,7 @@ stops it with exit 1 and a summary that counts the items left without a result.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import attrs
 import click
@@ -29,14 +28,13 @@ from .. import (
     PermissionDeniedError,
     RequestValidationError,
 )
-from .params import open_input, settings_of
+from .params import open_input, settings_of, stack
 from .reader import ModelLines, count_lines
 from .runner import EXIT_FAILED, EXIT_OK, describe_error, run
 from .settings import Settings
 from .tally import Tally
 
 Kind = Literal["invoices", "actions"]
-F = TypeVar("F", bound=Callable[..., Any])
 _KEY_REJECTED = (AuthenticationError, PermissionDeniedError)
 
 
@@ -53,45 +51,41 @@ class BatchOptions:
     progress: bool | None
 
 
-def batch_options(command: F) -> F:
-    """Add the shared submit options to ``command``."""
-    decorators = [
-        click.option(
-            "--concurrency",
-            type=click.IntRange(min=1),
-            default=32,
-            show_default=True,
-            help="Requests in flight at most.",
-        ),
-        click.option(
-            "--rate",
-            type=click.FloatRange(min=0, min_open=True),
-            help="Requests per second at most (default: no limit).",
-        ),
-        click.option(
-            "--journal",
-            type=click.Path(dir_okay=False),
-            help="Append-only JSONL record of outcomes; run the same command with the same "
-            "journal to resume after Ctrl-C or a crash without sending anything twice.",
-        ),
-        click.option("--fsync", is_flag=True, help="Force every journal line to disk."),
-        click.option("--ordered", is_flag=True, help="Report results in input order."),
-        click.option(
-            "--max-attempts",
-            type=click.IntRange(min=1),
-            default=5,
-            show_default=True,
-            help="Submissions per item at most.",
-        ),
-        click.option(
-            "--progress/--no-progress",
-            default=None,
-            help="Show the live progress bar (default: when stderr is a terminal).",
-        ),
-    ]
-    for decorator in reversed(decorators):
-        command = decorator(command)
-    return command
+batch_options = stack(
+    click.option(
+        "--concurrency",
+        type=click.IntRange(min=1),
+        default=32,
+        show_default=True,
+        help="Requests in flight at most.",
+    ),
+    click.option(
+        "--rate",
+        type=click.FloatRange(min=0, min_open=True),
+        help="Requests per second at most (default: no limit).",
+    ),
+    click.option(
+        "--journal",
+        type=click.Path(dir_okay=False),
+        help="Append-only JSONL record of outcomes; run the same command with the same "
+        "journal to resume after Ctrl-C or a crash without sending anything twice.",
+    ),
+    click.option("--fsync", is_flag=True, help="Force every journal line to disk."),
+    click.option("--ordered", is_flag=True, help="Report results in input order."),
+    click.option(
+        "--max-attempts",
+        type=click.IntRange(min=1),
+        default=5,
+        show_default=True,
+        help="Submissions per item at most.",
+    ),
+    click.option(
+        "--progress/--no-progress",
+        default=None,
+        help="Show the live progress bar (default: when stderr is a terminal).",
+    ),
+)
+"""The options every submit command shares."""
 
 
 def _options(values: dict[str, Any]) -> BatchOptions:

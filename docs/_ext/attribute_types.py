@@ -103,20 +103,12 @@ def _private(base: Any) -> bool:
 
 
 class AttributeTypes(griffe.Extension):
-    """Applies the rules above once the package is loaded."""
+    """Applies the rules above to each class and module as griffe finishes loading its members."""
 
-    def on_package(self, *, pkg: griffe.Module, **kwargs: Any) -> None:
-        """Visit every module and class of the package."""
-        self._visit(pkg, set())
+    def on_class_members(self, *, cls: griffe.Class, **kwargs: Any) -> None:
+        """Type the attributes of ``cls`` and drop its private bases."""
+        _fill_class(cls)
 
-    def _visit(self, obj: griffe.Object, seen: set[str]) -> None:
-        if obj.path in seen:
-            return
-        seen.add(obj.path)
-        if isinstance(obj, griffe.Class):
-            _fill_class(obj)
-        elif isinstance(obj, griffe.Module):
-            _fill_module(obj)
-        for member in list(obj.members.values()):
-            if not member.is_alias and (member.is_module or member.is_class):
-                self._visit(member, seen)  # type: ignore[arg-type]
+    def on_module_members(self, *, mod: griffe.Module, **kwargs: Any) -> None:
+        """Type the module-level aliases of ``mod``."""
+        _fill_module(mod)
