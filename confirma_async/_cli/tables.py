@@ -8,6 +8,7 @@ trailing spaces (rich pads every cell to the column width; :func:`print_plain` s
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import IO, Any
 
@@ -23,6 +24,17 @@ CHUNK = 5_000
 
 _FILE_WIDTH = 1_000
 """Width of a table written to a file: as wide as its cells need, never wrapped at 80."""
+
+_TIMESTAMP = re.compile(r"^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.\d+)?(Z|[+-]\d\d:\d\d)$")
+
+
+def shown(value: Any) -> str:
+    """A cell to read: ``None`` empty, a timestamp to the second (``2026-01-05 09:00:00Z``)."""
+    if value is None:
+        return ""
+    text = str(value)
+    match = _TIMESTAMP.match(text)
+    return f"{match[1]} {match[2]}{match[3]}" if match else text
 
 
 def print_plain(console: Console, renderable: RenderableType) -> None:
@@ -58,7 +70,7 @@ class TableWriter:
     def write(self, record: Any) -> None:
         """Hold ``record``'s row (printed at the end, or when ``CHUNK`` rows are held)."""
         for row in self._layout.rows(to_wire(record)):
-            self._rows.append(["" if value is None else str(value) for value in row])
+            self._rows.append([shown(value) for value in row])
         if len(self._rows) >= CHUNK:
             self._print()
 
@@ -74,7 +86,7 @@ class TableWriter:
     def _print(self) -> None:
         self._out.flush()
         console = self._console = self._console or stdout_console()
-        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
         for column in self._layout.columns:
             table.add_column(column, overflow="fold")
         for row in self._rows:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -39,6 +40,7 @@ def test_every_listing_has_a_table_format(server: ServerThread, tmp_path: Path) 
     assert header.split()[:3] == ["invoiceNumber", "invoiceDate", "caseId"]
     assert set(rule.strip()) == {"─"}
     assert sorted(int(r.split()[0]) for r in rows) == numbers
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ", rows[0])  # timestamps to the second
     for command in (["payments"], ["settlements"]):
         listed = invoke([*command, *day_args(server), "--format", "table"], server.env())
         assert listed.exit_code == 0, listed.output
