@@ -107,7 +107,7 @@ def distributions_command(
         run(
             settings,
             lambda: watch_records(
-                settings, start, interval, lookback, checkpoint, window, output.fmt
+                settings, start, interval, lookback, checkpoint, window, output.fmt, output.extra
             ),
             interrupted_code=EXIT_OK,
         )

@@ -28,11 +28,12 @@ async def watch(
     checkpoint: str | None,
     window: timedelta,
     fmt: str,
+    extra: bool = False,
 ) -> int:
     """Write the records of ``client.invoices.watch_distributions`` until cancelled."""
     client = settings.client()
     saved = _load_checkpoint(checkpoint)
-    writer = writer_for(fmt, binary_stream("stdout"), DistributionRecord)
+    writer = writer_for(fmt, binary_stream("stdout"), DistributionRecord, extra=extra)
     writer.flush()
     async with client:
         watcher = client.invoices.watch_distributions(

@@ -10,7 +10,11 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from confirma_async.resources.invoices import Invoices
 from confirma_async.testing import SandboxConfig
 
 from .conftest import ServerThread, invoices, invoke, write_jsonl
@@ -96,10 +100,18 @@ def test_settlement_csv_has_one_row_per_allocation(server: ServerThread, tmp_pat
 
 
 def test_distributions_take_an_invoice_number_and_a_fetch_type(
-    server: ServerThread, tmp_path: Path
+    server: ServerThread, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     numbers = submitted(server, tmp_path, 3)
     args = ["distributions", *day_args(server), "--invoice-number", str(numbers[1])]
+    asked: list[dict[str, Any]] = []
+    listing = Invoices.distributions
+
+    def spy(self: Invoices, *a: Any, **kw: Any) -> Any:
+        asked.append(kw)
+        return listing(self, *a, **kw)
+
+    monkeypatch.setattr(Invoices, "distributions", spy)
 
     one = invoke(args, server.env())
     typed = invoke([*args, "--fetch-type", "ALL"], server.env())
@@ -107,6 +119,10 @@ def test_distributions_take_an_invoice_number_and_a_fetch_type(
     assert one.exit_code == typed.exit_code == 0, one.output
     assert [json.loads(line)["invoiceNumber"] for line in one.stdout.splitlines()] == [numbers[1]]
     assert typed.stdout == one.stdout  # the sandbox takes fetchType and filters nothing by it
+    assert [(kw["invoice_number"], kw["fetch_type"]) for kw in asked] == [
+        (numbers[1], None),
+        (numbers[1], "ALL"),
+    ]
 
 
 def test_a_day_over_the_servers_cap_says_how_to_get_around_it(

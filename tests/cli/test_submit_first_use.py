@@ -171,3 +171,20 @@ def test_a_renewal_warning_is_printed_above_the_progress_bar_not_into_it(
     warnings = [part for part in shown if b"was renewed" in part]
     assert warnings, err.decode(errors="replace")
     assert all(part.startswith(b"confirma: the API key was renewed") for part in warnings)
+
+
+def test_a_rerun_on_a_terminal_shows_nothing_created_and_what_was_done_earlier(
+    server: ServerThread, tmp_path: Path
+) -> None:
+    path = write_jsonl(tmp_path / "in.jsonl", invoices(range(FIRST + 70, FIRST + 75), server.today))
+    args = ["submit", str(path), "--journal", str(tmp_path / "j.jsonl")]
+    assert invoke(args, server.env()).exit_code == 0
+
+    code, err = run_on_a_terminal(args, server.env())
+
+    assert code == 0
+    frames = [ANSI.sub(b"", part) for part in re.split(rb"[\r\n]", err)]
+    last = [frame for frame in frames if b"submitting" in frame][-1]
+    assert b"5/5" in last
+    assert b"0 created" in last
+    assert b"5 done earlier" in last
