@@ -48,6 +48,10 @@ NO_WRAP = "<style>.md-typeset pre > code { white-space: pre !important; }</style
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip(
+        "mkdocs", reason="the docs extra is not installed: pip install -e '.[docs]'"
+    )
+    pytest.importorskip("mkdocs_click", reason="the docs extra is not installed")
     out = tmp_path_factory.mktemp("site")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     build = subprocess.run(
