@@ -29,6 +29,7 @@ Configuration (flags beat environment variables):
   CONFIRMA_BASE_URL      any base URL instead, e.g. a local sandbox's .../api/v1/partner
   CONFIRMA_WIRE_ALIASES  response field aliases, space-separated Model.field=name specs
                          (as --wire-alias; `confirma doctor` suggests them)
+  CONFIRMA_PARTNER_TOKEN the partner provisioning token (`confirma clients create`)
 
 \b
 Exit codes: 0 ok, 1 something failed (an API error, a failed item), 2 usage or

@@ -183,7 +183,8 @@ def sandbox_command(
     """Serve a local emulation of CFIS under /api/v1/partner until Ctrl-C.
 
     It prints its base URL, a client token and a partner token (test credentials of the sandbox,
-    not secrets). Admin and inspection routes live under /_sandbox.
+    not secrets), then the export lines to paste into a shell to use it. Admin and inspection
+    routes live under /_sandbox.
     """
     try:
         config = sandbox_config(
