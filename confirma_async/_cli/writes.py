@@ -23,7 +23,6 @@ from ..models import to_wire
 from .params import binary_stream, open_input
 from .reader import ModelLines
 from .runner import EXIT_FAILED, EXIT_OK, describe_error
-from .tables import print_plain
 
 CREATED, EXISTS, FAILED = "CREATED", "ALREADY_EXISTS", "FAILED"
 
@@ -148,6 +147,8 @@ def _summary(counts: _Counts, path: str, fmt: str) -> None:
     from rich import box
     from rich.console import Console
     from rich.table import Table
+
+    from .tables import print_plain
 
     table = Table(title=f"{path}", show_header=False, box=box.SIMPLE, title_justify="left")
     table.add_column("what")
