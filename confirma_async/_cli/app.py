@@ -11,6 +11,7 @@ import click
 from click.core import ParameterSource
 
 from .. import __version__
+from .accounting_cmd import accounting_group, clients_group
 from .case_cmd import case_command
 from .doctor_cmd import doctor_command
 from .export import distributions_command, payments_command, settlements_command
@@ -28,6 +29,7 @@ Configuration (flags beat environment variables):
   CONFIRMA_BASE_URL      any base URL instead, e.g. a local sandbox's .../api/v1/partner
   CONFIRMA_WIRE_ALIASES  response field aliases, space-separated Model.field=name specs
                          (as --wire-alias; `confirma doctor` suggests them)
+  CONFIRMA_PARTNER_TOKEN the partner provisioning token (`confirma clients create`)
 
 \b
 Exit codes: 0 ok, 1 something failed (an API error, a failed item), 2 usage or
@@ -164,6 +166,8 @@ for command in (
     distributions_command,
     payments_command,
     settlements_command,
+    accounting_group,
+    clients_group,
     case_command,
     token_group,
     doctor_command,

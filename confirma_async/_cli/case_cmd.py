@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
 
-from .. import CaseDetails
+from .. import CaseDetails, CaseEvent
 from .._core.json import dumps
 from ..models import to_wire
 from .params import binary_stream, settings_of
@@ -57,6 +59,8 @@ def render(details: CaseDetails) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from .tables import print_plain
+
     console = Console(highlight=False)
     case = details.case
     s, b = case.summary, case.balance
@@ -82,7 +86,7 @@ def render(details: CaseDetails) -> None:
     for name, value in rows:
         if value is not None:
             facts.add_row(name, str(value))
-    console.print(facts)
+    print_plain(console, facts)
     if case.payments:
         payments = Table(title="payments", box=box.SIMPLE, title_justify="left")
         for column in ("date", "amount", "reference"):
@@ -91,14 +95,22 @@ def render(details: CaseDetails) -> None:
             day = "" if p.payment_date is None else p.payment_date.isoformat()
             amount = "" if p.amount is None else str(p.amount)
             payments.add_row(day, amount, p.reference or "")
-        console.print(payments)
+        print_plain(console, payments)
     if case.events:
-        events = Table(title="events", box=box.SIMPLE, title_justify="left")
+        events = Table(title="events (oldest first)", box=box.SIMPLE, title_justify="left")
         for column in ("when", "type", "description"):
             events.add_column(column)
-        for e in case.events:
+        # In time order whatever order the answer lists them in (undated ones last).
+        for e in sorted(case.events, key=_event_time):
             when = (
                 "" if e.event_date is None else e.event_date.isoformat(sep=" ", timespec="minutes")
             )
             events.add_row(when, e.type or "", e.description or "")
-        console.print(events)
+        print_plain(console, events)
+
+
+def _event_time(event: CaseEvent) -> tuple[bool, datetime]:
+    when = event.event_date
+    if when is None:
+        return True, datetime.min.replace(tzinfo=UTC)
+    return False, when if when.tzinfo is not None else when.replace(tzinfo=UTC)

@@ -82,6 +82,8 @@ def render(report: DoctorReport, *, show_all: bool = False) -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    from .tables import print_plain
+
     console = Console(highlight=False)
     console.print(
         f"confirma doctor: {escape(report.base_url)}, window {report.start} .. {report.end}"
@@ -99,7 +101,7 @@ def render(report: DoctorReport, *, show_all: bool = False) -> None:
         if show_all or check.verdict in (AssumptionVerdict.CONTRADICTED, AssumptionVerdict.ALIASED):
             for detail in check.details:
                 table.add_row("", "", f"[dim]- {escape(detail)}[/]")
-    console.print(table)
+    print_plain(console, table)
     counts = {v: sum(c.verdict is v for c in report.checks) for v in AssumptionVerdict}
     console.print(", ".join(f"{n} {v.value}" for v, n in counts.items()))
     if report.suggested_aliases:

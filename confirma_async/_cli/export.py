@@ -1,53 +1,28 @@
 """``confirma distributions``, ``payments`` and ``settlements``: stream records to stdout.
 
 Records are written as they arrive (flushed after every date window, after every record with
-``--watch``) as JSONL or CSV (see ``writers``). ``--watch`` polls for new and changed
-distribution records until Ctrl-C, which ends it normally (exit 0).
+``--watch``) as JSONL, CSV or a table (see ``writers`` and ``listing``). ``--watch`` polls for
+new and changed distribution records until Ctrl-C, which ends it normally (exit 0).
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import tempfile
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator
 from datetime import date, timedelta
-from typing import IO, Any
+from typing import Any
 
 import click
 
-from .. import AsyncPager, ConfirmaClient, DistributionRecord, Payment, Settlement
-from .params import DATE_METAVAR, binary_stream, given, parse_date, settings_of
+from .. import ConfirmaClient, DistributionRecord, Page, Payment, Settlement
+from .listing import check_range, export, output_of, output_options, pages_of, window_option
+from .params import DATE_METAVAR, given, parse_date, settings_of
 from .runner import EXIT_OK, run
-from .settings import CliConfigError, Settings
-from .writers import writer_for
+from .watch import watch as watch_records
 
-Batches = Callable[[ConfirmaClient], AsyncGenerator[Sequence[Any], None]]
-
-format_option = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["jsonl", "csv"]),
-    default="jsonl",
-    show_default=True,
-    help="jsonl: one wire-format JSON object a line; csv: wire field names as the header.",
+_NARROW = (
+    "narrow the query: --invoice-number N for one invoice, or --fetch-type TYPE (passed to the "
+    "server as fetchType); a server with a higher per-response limit also helps"
 )
-window_option = click.option(
-    "--window",
-    "window_days",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Days each request covers (wide windows are split by the client when needed).",
-)
-
-
-def _check_range(start: date | None, end: date | None) -> None:
-    if (start is None) != (end is None):
-        raise click.UsageError("give both --from and --to")
-    if start is not None and end is not None and end < start:
-        raise click.UsageError(f"--to {end} is before --from {start}")
 
 
 @click.command("distributions")
@@ -65,6 +40,16 @@ def _check_range(start: date | None, end: date | None) -> None:
     callback=parse_date,
     metavar=DATE_METAVAR,
     help="Last invoice date, inclusive (not with --watch).",
+)
+@click.option(
+    "--invoice-number",
+    type=click.IntRange(min=1),
+    help="Only this invoice's record (the server filters: invoiceNumber).",
+)
+@click.option(
+    "--fetch-type",
+    metavar="TYPE",
+    help="Passed to the server as fetchType (its values are undocumented, assumption A11).",
 )
 @click.option("--watch", is_flag=True, help="Keep polling for new and changed records.")
 @click.option(
@@ -87,18 +72,21 @@ def _check_range(start: date | None, end: date | None) -> None:
     help="--watch: resume from this JSON file and keep it up to date (no repeats on restart).",
 )
 @window_option
-@format_option
+@output_options
 @click.pass_context
 def distributions_command(
     ctx: click.Context,
+    /,
     start: date,
     end: date | None,
+    invoice_number: int | None,
+    fetch_type: str | None,
     watch: bool,
     interval: float,
     lookback: int,
     checkpoint: str | None,
     window_days: int,
-    fmt: str,
+    **options: Any,
 ) -> None:
     """Stream distribution records with invoice dates from --from to --to.
 
@@ -106,13 +94,21 @@ def distributions_command(
     the new and changed ones, until Ctrl-C (exit 0).
     """
     settings = settings_of(ctx)
+    output = output_of(options)
     window = timedelta(days=window_days)
     if watch:
         if end is not None:
             raise click.UsageError("--to does not apply to --watch (it follows new records)")
+        for name in ("invoice_number", "fetch_type"):
+            if given(ctx, name):
+                raise click.UsageError(f"--{name.replace('_', '-')} does not apply to --watch")
+        if output.fmt == "table":
+            raise click.UsageError("--format table does not apply to --watch (use jsonl or csv)")
         run(
             settings,
-            lambda: _watch(settings, start, interval, lookback, checkpoint, window, fmt),
+            lambda: watch_records(
+                settings, start, interval, lookback, checkpoint, window, output.fmt, output.extra
+            ),
             interrupted_code=EXIT_OK,
         )
     for name in ("interval", "lookback", "checkpoint"):
@@ -120,9 +116,17 @@ def distributions_command(
             raise click.UsageError(f"--{name} applies only to --watch")
     if end is None:
         raise click.UsageError("--to is required (or --watch)")
-    _check_range(start, end)
-    batches = _pager(lambda c: c.invoices.distributions(start, end, window=window))
-    run(settings, lambda: _export(settings, batches, fmt, DistributionRecord))
+    check_range(start, end)
+    pages = pages_of(
+        lambda c: c.invoices.distributions(
+            start, end, invoice_number=invoice_number, fetch_type=fetch_type, window=window
+        )
+    )
+    span = (start, end)
+    run(
+        settings,
+        lambda: export(settings, pages, output, DistributionRecord, span, hint=_NARROW),
+    )
 
 
 @click.command("payments")
@@ -143,17 +147,18 @@ def distributions_command(
     help="Last payment date, inclusive.",
 )
 @window_option
-@format_option
+@output_options
 @click.pass_context
 def payments_command(
-    ctx: click.Context, start: date, end: date, window_days: int, fmt: str
+    ctx: click.Context, /, start: date, end: date, window_days: int, **options: Any
 ) -> None:
     """Stream payments allocated to cases (provisional figures) by payment date."""
     settings = settings_of(ctx)
-    _check_range(start, end)
+    output = output_of(options)
+    check_range(start, end)
     window = timedelta(days=window_days)
-    batches = _pager(lambda c: c.payments.list(start, end, window=window))
-    run(settings, lambda: _export(settings, batches, fmt, Payment))
+    pages = pages_of(lambda c: c.payments.list(start, end, window=window))
+    run(settings, lambda: export(settings, pages, output, Payment, (start, end)))
 
 
 @click.command("settlements")
@@ -177,126 +182,41 @@ def payments_command(
     ),
 )
 @window_option
-@format_option
+@output_options
 @click.pass_context
 def settlements_command(
     ctx: click.Context,
+    /,
     start: date | None,
     end: date | None,
     unfetched_only: bool,
     window_days: int,
-    fmt: str,
+    **options: Any,
 ) -> None:
     """Stream settlements (the authoritative figures) by settlement date.
 
     The dates may be left out with --unfetched-only: one request then asks for the settlements
     this integration has not retrieved before (documented). Assumption A13: the server marks
     what it returns as fetched, so lost output does not come back that way; re-read it by dates
-    without --unfetched-only.
+    without --unfetched-only. As CSV, a settlement is one row per allocation (its own columns
+    repeated on each).
     """
     settings = settings_of(ctx)
-    _check_range(start, end)
-    batches: Batches
+    output = output_of(options)
+    check_range(start, end)
     if start is None or end is None:
         if not unfetched_only:
             raise click.UsageError("give --from and --to, or --unfetched-only")
-        batches = _unfetched
-    else:
-        window = timedelta(days=window_days)
-        a, b = start, end
-        batches = _pager(
-            lambda c: c.payments.settlements(a, b, unfetched_only=unfetched_only, window=window)
-        )
-    run(settings, lambda: _export(settings, batches, fmt, Settlement))
+        run(settings, lambda: export(settings, _unfetched, output, Settlement))
+    window = timedelta(days=window_days)
+    a, b = start, end
+    pages = pages_of(
+        lambda c: c.payments.settlements(a, b, unfetched_only=unfetched_only, window=window)
+    )
+    run(settings, lambda: export(settings, pages, output, Settlement, (a, b)))
 
 
-def _pager(make: Callable[[ConfirmaClient], AsyncPager[Any]]) -> Batches:
-    async def batches(client: ConfirmaClient) -> AsyncGenerator[Sequence[Any], None]:
-        async with make(client) as pager:
-            async for page in pager.pages():
-                yield page.items
-
-    return batches
-
-
-async def _unfetched(client: ConfirmaClient) -> AsyncGenerator[Sequence[Any], None]:
+async def _unfetched(client: ConfirmaClient) -> AsyncGenerator[Page[Any], None]:
     page = await client.payments.settlements_window(unfetched_only=True)
-    yield page.settlements
-
-
-def _stdout() -> IO[bytes]:
-    return binary_stream("stdout")
-
-
-async def _export(settings: Settings, batches: Batches, fmt: str, cls: type[Any]) -> int:
-    client = settings.client()
-    writer = writer_for(fmt, _stdout(), cls)
-    async with client, contextlib.aclosing(batches(client)) as records:
-        async for items in records:
-            for record in items:
-                writer.write(record)
-            writer.flush()
-    writer.flush()
-    return EXIT_OK
-
-
-async def _watch(
-    settings: Settings,
-    since: date,
-    interval: float,
-    lookback: int,
-    checkpoint: str | None,
-    window: timedelta,
-    fmt: str,
-) -> int:
-    client = settings.client()
-    saved = _load_checkpoint(checkpoint)
-    writer = writer_for(fmt, _stdout(), DistributionRecord)
-    writer.flush()
-    async with client:
-        watcher = client.invoices.watch_distributions(
-            since=since,
-            interval=interval,
-            lookback=timedelta(days=lookback),
-            checkpoint=saved,
-            window=window,
-        )
-        saved_at_poll = 0
-        try:
-            async with watcher:
-                async for record in watcher:
-                    writer.write(record)
-                    writer.flush()
-                    if checkpoint is not None and watcher.stats.polls != saved_at_poll:
-                        saved_at_poll = watcher.stats.polls
-                        _save_checkpoint(checkpoint, watcher.checkpoint)
-        finally:
-            if checkpoint is not None:
-                _save_checkpoint(checkpoint, watcher.checkpoint)
-    return EXIT_OK
-
-
-def _load_checkpoint(path: str | None) -> dict[str, Any] | None:
-    if path is None or not os.path.exists(path):
-        return None
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except (OSError, ValueError) as exc:
-        raise CliConfigError(f"cannot read the checkpoint {path}: {exc}") from None
-    if not isinstance(data, dict):
-        raise CliConfigError(f"the checkpoint {path} is not a JSON object")
-    return data
-
-
-def _save_checkpoint(path: str, data: dict[str, Any]) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".confirma-checkpoint-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, separators=(",", ":"))
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    today = date.today()
+    yield Page(start=today, end=today, items=list(page.settlements))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Callable
 from datetime import date
-from typing import IO, Literal
+from typing import IO, Any, Literal, TypeVar
 
 import click
 from click.core import ParameterSource
@@ -12,6 +14,18 @@ from click.core import ParameterSource
 from .settings import Settings
 
 DATE_METAVAR = "YYYY-MM-DD"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def stack(*decorators: Callable[[Any], Any]) -> Callable[[F], F]:
+    """One decorator applying ``decorators`` as if written above a command in this order."""
+
+    def apply(command: F) -> F:
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+
+    return apply
 
 
 def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -43,3 +57,10 @@ def given(ctx: click.Context, name: str) -> bool:
     """True when the option ``name`` came from the command line or the environment."""
     source = ctx.get_parameter_source(name)
     return source in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+
+
+def open_input(path: str) -> contextlib.AbstractContextManager[IO[bytes]]:
+    """The JSONL input ``path`` opened for binary reading; ``-`` is stdin (left open)."""
+    if path == "-":
+        return contextlib.nullcontext(binary_stream("stdin"))
+    return open(path, "rb")

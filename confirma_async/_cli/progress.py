@@ -23,17 +23,19 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from .tables import print_plain
+
 if TYPE_CHECKING:
     from .tally import Tally
 
 
 class RateColumn(ProgressColumn):
-    """Items per second, estimated by rich over the last seconds."""
+    """Lines per second, estimated by rich over the last seconds."""
 
     def render(self, task: Task) -> Text:
-        """The rate as ``123/s`` (``?/s`` before there is an estimate)."""
+        """The rate as ``123 lines/s`` (``?`` before there is an estimate)."""
         speed = task.finished_speed or task.speed
-        return Text("?/s" if speed is None else f"{speed:,.0f}/s")
+        return Text("? lines/s" if speed is None else f"{speed:,.0f} lines/s")
 
 
 class SubmitView:
@@ -74,10 +76,12 @@ class SubmitView:
         self._progress.console.print(Text(message), soft_wrap=True)
 
     def update(self, tally: Tally) -> None:
-        """Show the current counts."""
+        """Show the current counts (items the journal already had apart: nothing was sent)."""
         counts = (
             f"{tally.created} created · {tally.already_exists} existing · {tally.failed} failed"
         )
+        if tally.from_journal:
+            counts += f" · {tally.from_journal} done earlier"
         self._progress.update(self._task, completed=tally.done, counts=counts)
 
     def summary(self, tally: Tally, notes: list[str]) -> None:
@@ -96,10 +100,16 @@ class SubmitView:
             table.add_row("no result (run stopped)", f"{tally.unreported}")
         table.add_row("total", f"{tally.total}")
         table.add_row("  skipped (in journal)", f"{tally.from_journal}")
+        if tally.journal_created:
+            table.add_row("    created earlier", f"{tally.journal_created}")
+        if tally.journal_existing:
+            table.add_row("    existing earlier", f"{tally.journal_existing}")
+        if tally.blank:
+            table.add_row("blank lines (ignored)", f"{tally.blank}")
         table.add_row("requests", f"{tally.attempts} sent, {tally.lookups} lookups")
         elapsed = tally.elapsed
-        rate = tally.total / elapsed if elapsed > 0 else 0.0
-        table.add_row("elapsed", f"{elapsed:.2f} s ({rate:,.0f}/s)")
-        self.out.print(table)
+        rate = tally.done / elapsed if elapsed > 0 else 0.0
+        table.add_row("elapsed", f"{elapsed:.2f} s ({rate:,.0f} lines/s)")
+        print_plain(self.out, table)
         for note in notes:
             self.out.print(Text(note), soft_wrap=True)

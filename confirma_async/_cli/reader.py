@@ -72,7 +72,9 @@ class ModelLines(Generic[M]):
         return self._lines.pop(index, None)
 
     def _parse(self, raw: bytes) -> M:
-        data = loads(raw)
+        # Without its line ending, so that an error at the end of the line is reported there
+        # (json counts the newline as the start of a second line: "column 1").
+        data = loads(raw.rstrip(b"\r\n"))
         if not isinstance(data, dict):
             raise ValueError(f"expected a JSON object, got {_json_type(data)}")
         model = from_wire(data, self._cls)
@@ -96,7 +98,8 @@ def count_lines(path: str) -> int | None:
 
 def _reason(exc: Exception) -> str:
     if isinstance(exc, json.JSONDecodeError):
-        return f"invalid JSON: {exc.msg} (column {exc.colno})"
+        where = "at the end of the line" if exc.pos >= len(exc.doc) else f"column {exc.pos + 1}"
+        return f"invalid JSON: {exc.msg} ({where})"
     if isinstance(exc, UnicodeDecodeError):
         return "invalid UTF-8"
     return str(exc) or type(exc).__name__

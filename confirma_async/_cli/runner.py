@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 import click
 
 from .. import JournalError
-from ..errors import ConfigurationError, ConfirmaError
+from ..errors import ConfigurationError, ConfirmaError, NotFoundError
 from .settings import CliConfigError, Settings
 
 EXIT_OK = 0
@@ -29,6 +29,7 @@ EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
 
 LIBRARY_LOGGER = "confirma_async"
+API_PREFIX = "/api/v1/partner"
 _RECORD_KEYS = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
     "message",
     "asctime",
@@ -62,7 +63,7 @@ def run(
         click.echo(f"Error: {scrub(str(exc))}", err=True)
         code = EXIT_USAGE
     except ConfirmaError as exc:
-        click.echo(f"Error: {scrub(describe_error(exc))}", err=True)
+        click.echo(f"Error: {scrub(describe_error(exc))}{_hint(settings, exc)}", err=True)
         code = EXIT_FAILED
     except BrokenPipeError:
         _silence_stdout()
@@ -72,6 +73,17 @@ def run(
         click.echo(f"confirma: unexpected error\n{scrub(text)}", err=True)
         code = EXIT_FAILED
     ctx.exit(code)
+
+
+def _hint(settings: Settings, exc: ConfirmaError) -> str:
+    """A hint for a 404 from a base URL without the API's path prefix (a common slip)."""
+    base = (settings.base_url or "").rstrip("/")
+    if isinstance(exc, NotFoundError) and base and not base.endswith(API_PREFIX):
+        return (
+            f"\nHint: the base URL {base} does not end with {API_PREFIX}; the API lives under "
+            f"it (e.g. --base-url {base}{API_PREFIX})"
+        )
+    return ""
 
 
 def describe_error(exc: BaseException) -> str:
@@ -96,7 +108,7 @@ def verbose_logging(level: int, scrub: Callable[[str], str]) -> Iterator[None]:
         yield
         return
     logger = logging.getLogger(LIBRARY_LOGGER)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(_EventFormatter(scrub))
     previous = logger.level
     logger.addHandler(handler)
@@ -106,6 +118,22 @@ def verbose_logging(level: int, scrub: Callable[[str], str]) -> Iterator[None]:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(previous)
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is now (above a progress bar while one runs)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self) -> Any:
+        """The current ``sys.stderr``."""
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass  # always the current sys.stderr
 
 
 class _EventFormatter(logging.Formatter):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shlex
 import signal
 import socket
 from collections.abc import Sequence
@@ -18,8 +19,9 @@ if TYPE_CHECKING:
     from ..testing import DialectName, SandboxConfig
 
 FAULT_HELP = (
-    "Inject a fault, repeatable: TARGET:ACTION[:RATE][:xN], e.g. 'POST /invoice:503:0.1', "
-    "'*:latency=20ms+10ms', 'GET /payments:429=2:5%', 'POST /invoice:commit-drop:x3', "
+    "Inject a fault, repeatable: TARGET:ACTION, optionally followed by :RATE and :xN, e.g. "
+    "'POST /invoice:503:0.1', '*:latency=20ms+10ms', 'GET /payments:429=2:5%', "
+    "'POST /invoice:commit-drop:x3', "
     "'*:drop:0.01', 'GET *:slow=30s:x1', 'tokens:expire=60s'. ACTION is 500|502|503|504, "
     "429[=SECONDS], drop, commit-drop, slow[=DURATION] or latency=DURATION[+JITTER]; RATE is "
     "0.1 or 10% (default: every matching request); xN: only the next N matching requests."
@@ -77,10 +79,14 @@ def _reason(exc: Exception) -> str:
     return os.strerror(exc.errno)
 
 
-async def serve(config: SandboxConfig, host: str, port: int) -> None:
+async def serve(
+    config: SandboxConfig, host: str, port: int, fault_specs: Sequence[str] = ()
+) -> None:
     """Serve a sandbox until SIGINT/SIGTERM, printing where it listens and the tokens to use.
 
-    Raises :class:`ListenError` when it cannot listen on ``host:port``.
+    ``fault_specs`` are the ``--fault`` specs as given (printed as they were written). The
+    closing lines are ready to paste into a shell (``export CONFIRMA_...``). Raises
+    :class:`ListenError` when it cannot listen on ``host:port``.
     """
     from ..testing import Sandbox
 
@@ -99,12 +105,20 @@ async def serve(config: SandboxConfig, host: str, port: int) -> None:
         print(f"  client token:  {sb.client_token}", flush=True)
         print(f"  partner token: {sb.partner_token}", flush=True)
         print(f"  admin:         {sb.admin_url}/state", flush=True)
-        for rule in config.faults:
-            print(f"  fault:         {rule}", flush=True)
+        for spec in (s for s in fault_specs if not s.strip().startswith("tokens:")):
+            print(f"  fault:         {spec}", flush=True)
         if config.expire_tokens_after is not None:
             print(f"  tokens expire: after {config.expire_tokens_after}", flush=True)
         if config.dialect != "reference":
             print(f"  dialect:       {config.dialect}", flush=True)
+        print("To use it from a shell, paste:", flush=True)
+        print("  unset CONFIRMA_ENVIRONMENT CONFIRMA_TOKEN_FILE", flush=True)
+        for name, value in (
+            ("CONFIRMA_BASE_URL", sb.base_url),
+            ("CONFIRMA_API_KEY", sb.client_token),
+            ("CONFIRMA_PARTNER_TOKEN", sb.partner_token),
+        ):
+            print(f"  export {name}={shlex.quote(value)}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         await stop.wait()
     finally:
@@ -169,7 +183,8 @@ def sandbox_command(
     """Serve a local emulation of CFIS under /api/v1/partner until Ctrl-C.
 
     It prints its base URL, a client token and a partner token (test credentials of the sandbox,
-    not secrets). Admin and inspection routes live under /_sandbox.
+    not secrets), then the export lines to paste into a shell to use it. Admin and inspection
+    routes live under /_sandbox.
     """
     try:
         config = sandbox_config(
@@ -186,7 +201,7 @@ def sandbox_command(
         click.echo(f"confirma sandbox: {exc}", err=True)
         click.get_current_context().exit(2)
     try:
-        asyncio.run(serve(config, host, port))
+        asyncio.run(serve(config, host, port, faults))
     except ListenError as exc:
         click.echo(f"confirma sandbox: {exc}", err=True)
         click.get_current_context().exit(1)

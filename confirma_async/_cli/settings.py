@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -154,8 +155,13 @@ class Settings:
 
 
 def warn(message: str) -> None:
-    """One line on stderr, prefixed ``confirma:``."""
-    click.echo(f"confirma: {message}", err=True)
+    """One line on stderr, prefixed ``confirma:``.
+
+    Written to the *current* ``sys.stderr``: while a progress bar runs, rich has replaced it
+    with a proxy that prints the line above the bar (``click.echo`` would write under it, into
+    the middle of the bar's line).
+    """
+    print(f"confirma: {message}", file=sys.stderr, flush=True)
 
 
 def _read_token_file(path: str) -> str:

@@ -12,9 +12,7 @@ stops it with exit 1 and a summary that counts the items left without a result.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Callable
-from typing import IO, Any, Literal, TypeVar
+from typing import Any, Literal
 
 import attrs
 import click
@@ -30,14 +28,13 @@ from .. import (
     PermissionDeniedError,
     RequestValidationError,
 )
-from .params import binary_stream, settings_of
+from .params import open_input, settings_of, stack
 from .reader import ModelLines, count_lines
 from .runner import EXIT_FAILED, EXIT_OK, describe_error, run
 from .settings import Settings
 from .tally import Tally
 
 Kind = Literal["invoices", "actions"]
-F = TypeVar("F", bound=Callable[..., Any])
 _KEY_REJECTED = (AuthenticationError, PermissionDeniedError)
 
 
@@ -54,45 +51,41 @@ class BatchOptions:
     progress: bool | None
 
 
-def batch_options(command: F) -> F:
-    """Add the shared submit options to ``command``."""
-    decorators = [
-        click.option(
-            "--concurrency",
-            type=click.IntRange(min=1),
-            default=32,
-            show_default=True,
-            help="Requests in flight at most.",
-        ),
-        click.option(
-            "--rate",
-            type=click.FloatRange(min=0, min_open=True),
-            help="Requests per second at most (default: no limit).",
-        ),
-        click.option(
-            "--journal",
-            type=click.Path(dir_okay=False),
-            help="Append-only JSONL record of outcomes; run the same command with the same "
-            "journal to resume after Ctrl-C or a crash without sending anything twice.",
-        ),
-        click.option("--fsync", is_flag=True, help="Force every journal line to disk."),
-        click.option("--ordered", is_flag=True, help="Report results in input order."),
-        click.option(
-            "--max-attempts",
-            type=click.IntRange(min=1),
-            default=5,
-            show_default=True,
-            help="Submissions per item at most.",
-        ),
-        click.option(
-            "--progress/--no-progress",
-            default=None,
-            help="Show the live progress bar (default: when stderr is a terminal).",
-        ),
-    ]
-    for decorator in reversed(decorators):
-        command = decorator(command)
-    return command
+batch_options = stack(
+    click.option(
+        "--concurrency",
+        type=click.IntRange(min=1),
+        default=32,
+        show_default=True,
+        help="Requests in flight at most.",
+    ),
+    click.option(
+        "--rate",
+        type=click.FloatRange(min=0, min_open=True),
+        help="Requests per second at most (default: no limit).",
+    ),
+    click.option(
+        "--journal",
+        type=click.Path(dir_okay=False),
+        help="Append-only JSONL record of outcomes; run the same command with the same "
+        "journal to resume after Ctrl-C or a crash without sending anything twice.",
+    ),
+    click.option("--fsync", is_flag=True, help="Force every journal line to disk."),
+    click.option("--ordered", is_flag=True, help="Report results in input order."),
+    click.option(
+        "--max-attempts",
+        type=click.IntRange(min=1),
+        default=5,
+        show_default=True,
+        help="Submissions per item at most.",
+    ),
+    click.option(
+        "--progress/--no-progress",
+        default=None,
+        help="Show the live progress bar (default: when stderr is a terminal).",
+    ),
+)
+"""The options every submit command shares."""
 
 
 def _options(values: dict[str, Any]) -> BatchOptions:
@@ -131,10 +124,10 @@ def actions_group() -> None:
 def submit_actions_command(ctx: click.Context, /, path: str, **options: Any) -> None:
     """Submit invoice actions from a JSONL file (- = stdin), one InvoiceAction per line.
 
-    Each line is one action object of POST /invoice/action (``{"code": ..., "data": {...}}``),
+    Each line is one action object of POST /invoice/action ({"code": ..., "data": {...}}),
     sent alone. The journal remembers actions by their content (code, target, fields), so lines
     may be added or moved between runs. An action whose outcome is unknown is never re-sent.
-    Exit codes as for ``confirma submit``.
+    Exit codes as for `confirma submit`.
     """
     settings = settings_of(ctx)
     run(settings, lambda: submit_file(settings, "actions", path, _options(options)))
@@ -160,7 +153,7 @@ async def submit_file(settings: Settings, kind: Kind, path: str, options: BatchO
         tally.blank += 1
 
     try:
-        with _input(path) as stream, view:
+        with open_input(path) as stream, view:
             model: type[Any] = InvoiceRequest if kind == "invoices" else InvoiceAction
             lines = ModelLines(
                 stream,
@@ -225,12 +218,6 @@ def check_action(action: InvoiceAction) -> None:
         raise RequestValidationError(field, exc.value, exc.reason) from None
 
 
-def _input(path: str) -> contextlib.AbstractContextManager[IO[bytes]]:
-    if path == "-":
-        return contextlib.nullcontext(binary_stream("stdin"))
-    return open(path, "rb")
-
-
 def _describe(kind: Kind, line: int | None, result: BatchResult[Any, Any]) -> str:
     where = f"line {line}" if line is not None else f"item {result.index + 1}"
     what = f"invoice {result.key}" if kind == "invoices" and result.key is not None else kind[:-1]
@@ -273,9 +260,15 @@ def _notes(tally: Tally, journal: str | None) -> list[str]:
             f"{tally.outcome_unknown} item(s) have an unknown outcome: the server may have "
             "applied them; a rerun with the same --journal looks invoices up before sending"
         )
-    if tally.failed and journal is not None:
+    if tally.malformed:
         notes.append(
-            f"failed items are tried again when you rerun with --journal {journal} "
-            "(items with a known outcome are skipped)"
+            f"{tally.malformed} malformed line(s) were not sent (see their line numbers above): "
+            "a rerun cannot fix them; correct the lines and rerun"
+            + (f" with --journal {journal} (lines already done are skipped)" if journal else "")
+        )
+    if tally.failed_items and journal is not None:
+        notes.append(
+            f"{tally.failed_items} failed item(s) are tried again when you rerun with "
+            f"--journal {journal} (items with a known outcome are skipped)"
         )
     return notes

@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 
-from .. import BatchResult, BatchSummary
+from .. import BatchResult, BatchStatus, BatchSummary
 
 
 @attrs.define
@@ -15,7 +15,9 @@ class Tally:
     """Counts of one submit run: a :class:`BatchSummary` plus malformed and blank lines.
 
     Malformed lines (not JSON, not a model) never reach the batch and count as failed; blank lines
-    count for progress only.
+    are counted apart (so that every line of the file is accounted for). Items the journal already
+    knew are counted apart from this run's outcomes: ``created`` and ``already_exists`` say what
+    this run did, ``journal_created`` and ``journal_existing`` what an earlier run recorded.
     """
 
     summary: BatchSummary = attrs.field(factory=BatchSummary)
@@ -23,11 +25,20 @@ class Tally:
     blank: int = 0
     unreported: int = 0
     """Items the batch took and never reported: the run stopped (journal failure) around them."""
+    journal_created: int = 0
+    """Items an earlier run created (taken from the journal, nothing sent)."""
+    journal_existing: int = 0
+    """Items an earlier run found already existing (taken from the journal, nothing sent)."""
     started: float = attrs.field(factory=time.perf_counter)
 
     def add(self, result: BatchResult[Any, Any]) -> None:
         """Count one batch result."""
         self.summary.add(result)
+        if result.from_journal:
+            if result.status is BatchStatus.CREATED:
+                self.journal_created += 1
+            elif result.status is BatchStatus.ALREADY_EXISTS:
+                self.journal_existing += 1
 
     def add_malformed(self) -> None:
         """Count a line that never reached the batch."""
@@ -36,12 +47,17 @@ class Tally:
     @property
     def created(self) -> int:
         """Items created in this run."""
-        return self.summary.created
+        return self.summary.created - self.journal_created
 
     @property
     def already_exists(self) -> int:
-        """Items already on the server."""
-        return self.summary.already_exists
+        """Items this run found already on the server."""
+        return self.summary.already_exists - self.journal_existing
+
+    @property
+    def failed_items(self) -> int:
+        """Items the batch reported failed (malformed lines not included)."""
+        return self.summary.failed
 
     @property
     def failed(self) -> int:

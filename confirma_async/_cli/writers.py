@@ -1,9 +1,12 @@
-"""Record writers for the listing commands: JSONL and CSV on a binary stream.
+"""Record writers for the listing commands: JSONL, CSV and a rich table.
 
-JSONL: one wire-format object a line (``to_wire`` + the library's exact-decimal JSON). CSV: a
-header of the model's wire field names plus a last ``extra`` column holding any undocumented
-fields the server sent (a JSON object, empty when there are none); nested objects and lists are
-JSON text, ``null`` is an empty cell, booleans are ``true``/``false``.
+JSONL: one wire-format object a line (``to_wire`` + the library's exact-decimal JSON), everything
+the server sent included. CSV: a header of wire names, flattened (see :mod:`.flatten`: nested
+objects as dotted columns, a settlement's allocations as rows of their own); ``null`` is an empty
+cell, booleans are ``true``/``false``, lists left in one cell are JSON text. With ``extra=True`` a
+last ``extra`` column holds the undocumented top-level fields the server sent (a JSON object,
+empty when there are none). Table: the same columns for reading, lists counted (see
+:mod:`.tables`).
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ import io
 from typing import IO, Any, Protocol
 
 from .._core.json import dumps
-from ..models import to_wire, wire_names
+from ..models import to_wire
+from .flatten import layout
 
 EXTRA_COLUMN = "extra"
 _FLUSH_AT = 1 << 16
@@ -28,6 +32,10 @@ class RecordWriter(Protocol):
 
     def flush(self) -> None:
         """Push everything written so far to the stream."""
+        ...
+
+    def close(self) -> None:
+        """The export is over: write what is still held."""
         ...
 
 
@@ -45,24 +53,33 @@ class JsonlWriter:
         """Flush the stream."""
         self._out.flush()
 
+    def close(self) -> None:
+        """Flush the stream."""
+        self._out.flush()
+
 
 class CsvWriter:
-    """CSV with a header of ``cls``'s wire field names (written at once) and an ``extra`` column."""
+    """CSV with a flattened header of ``cls``'s wire names, written at once (``extra`` if asked)."""
 
-    def __init__(self, out: IO[bytes], cls: type[Any]) -> None:
+    def __init__(self, out: IO[bytes], cls: type[Any], *, extra: bool = False) -> None:
         self._out = out
-        self.columns = wire_columns(cls)
-        """The header, in model field order (``extra`` last)."""
+        self._layout = layout(cls)
+        self._extra = extra
+        self.columns = [*self._layout.columns, *([EXTRA_COLUMN] if extra else [])]
+        """The header, in model field order (``extra`` last, when asked for)."""
         self._buffer = io.StringIO()
         self._csv = csv.writer(self._buffer)
-        self._csv.writerow([*self.columns, EXTRA_COLUMN])
+        self._csv.writerow(self.columns)
 
     def write(self, record: Any) -> None:
-        """Write ``record`` as one row."""
+        """Write ``record`` as one row, or one row per item of its expanded list."""
         data = to_wire(record)
-        row = [cell(data.pop(column, None)) for column in self.columns]
-        row.append(cell(data) if data else "")
-        self._csv.writerow(row)
+        tail = []
+        if self._extra:
+            unknown = self._layout.extra(data)
+            tail = [cell(unknown) if unknown else ""]
+        for row in self._layout.rows(data):
+            self._csv.writerow([*map(cell, row), *tail])
         if self._buffer.tell() >= _FLUSH_AT:
             self._drain()
 
@@ -71,17 +88,16 @@ class CsvWriter:
         self._drain()
         self._out.flush()
 
+    def close(self) -> None:
+        """Write the buffered rows and flush the stream."""
+        self.flush()
+
     def _drain(self) -> None:
         text = self._buffer.getvalue()
         if text:
             self._out.write(text.encode("utf-8"))
             self._buffer.seek(0)
             self._buffer.truncate()
-
-
-def wire_columns(cls: type[Any]) -> list[str]:
-    """The wire names of a model's fields (everything but ``extra`` and ``raw_body``)."""
-    return wire_names(cls)
 
 
 def cell(value: Any) -> str:
@@ -95,6 +111,12 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def writer_for(fmt: str, out: IO[bytes], cls: type[Any]) -> RecordWriter:
-    """The writer for ``--format``: ``jsonl`` or ``csv``."""
-    return CsvWriter(out, cls) if fmt == "csv" else JsonlWriter(out)
+def writer_for(fmt: str, out: IO[bytes], cls: type[Any], *, extra: bool = False) -> RecordWriter:
+    """The writer for ``--format``: ``jsonl``, ``csv`` or ``table``."""
+    if fmt == "csv":
+        return CsvWriter(out, cls, extra=extra)
+    if fmt == "table":
+        from .tables import TableWriter
+
+        return TableWriter(out, cls)
+    return JsonlWriter(out)

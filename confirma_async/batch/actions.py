@@ -69,6 +69,12 @@ class ActionJobs(Generic[T]):
         journal = self._ctx.journal
         entry = journal.get(self.kind, key) if journal is not None else None
         if entry is not None and (entry.done or entry.maybe_sent):
+            self._ctx.log.info(
+                "confirma_batch_skip",
+                invoice_number=action.data.invoice_number,
+                action=key,
+                journal=entry.status,
+            )
             return from_journal(item, index, key, entry)
         if (held := self._ctx.held()) is not None:
             return invalid(item, index, key, held)
@@ -97,6 +103,13 @@ class ActionJobs(Generic[T]):
         error: ConfirmaError | None = None
         while run.attempts < ctx.max_attempts:
             if run.attempts:  # a re-send: the failure lasted past the transport's retries
+                ctx.log.info(
+                    "confirma_batch_resend",
+                    invoice_number=request.actions[0].data.invoice_number,
+                    action=run.key,
+                    attempt=run.attempts + 1,
+                    error_type=type(error).__name__,
+                )
                 await ctx.pacing.pause(run.attempts + 1, error)
             if (held := run.start_attempt()) is not None:
                 return run.done(BatchStatus.FAILED, error=held)

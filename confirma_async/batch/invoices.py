@@ -104,6 +104,7 @@ class InvoiceJobs(Generic[T]):
                 return invalid(item, index, key, _changed(key))
             if entry.done:
                 ctx.duplicates.finished(key, True)
+                ctx.log.info("confirma_batch_skip", invoice_number=key, journal=entry.status)
                 return from_journal(item, index, key, entry)
             lookup_first = entry.maybe_sent
         run: Run[T, InvoiceResponse] = Run(
@@ -149,6 +150,12 @@ class InvoiceJobs(Generic[T]):
             error: ConfirmaError | None = None
             while run.attempts < ctx.max_attempts:
                 if run.attempts:  # a re-send: the failure lasted past the transport's retries
+                    ctx.log.info(
+                        "confirma_batch_resend",
+                        invoice_number=number,
+                        attempt=run.attempts + 1,
+                        error_type=type(error).__name__,
+                    )
                     await ctx.pacing.pause(run.attempts + 1, error)
                 if (held := run.start_attempt()) is not None:
                     return run.done(_FAILED, error=held)
@@ -217,8 +224,23 @@ class InvoiceJobs(Generic[T]):
             run.lookups += 1
             ctx.stats.lookups += 1
             try:
-                return await ctx.call(ctx.invoices.find_distribution, number, day)
-            except (APIConnectionError, RateLimitError, ServerError):
+                record = await ctx.call(ctx.invoices.find_distribution, number, day)
+            except (APIConnectionError, RateLimitError, ServerError) as exc:
+                ctx.log.info(
+                    "confirma_batch_lookup",
+                    invoice_number=number,
+                    round=round_,
+                    found=None,
+                    error_type=type(exc).__name__,
+                )
                 if round_ == LOOKUP_ROUNDS:
                     raise
+            else:
+                ctx.log.info(
+                    "confirma_batch_lookup",
+                    invoice_number=number,
+                    round=round_,
+                    found=record is not None,
+                )
+                return record
         raise AssertionError("unreachable")

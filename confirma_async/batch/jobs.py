@@ -85,6 +85,11 @@ class Context:
         self.duplicates = DuplicateKeys()
         self.strict_journal = strict_journal
 
+    @property
+    def log(self) -> Any:
+        """The client's logger: batch decisions are logged at INFO (``confirma_batch_*``)."""
+        return self.invoices._transport.logger
+
     async def call(self, request: Callable[P, Awaitable[A]], *args: P.args, **kw: P.kwargs) -> A:
         """Send one request through the rate limit, counted in flight while it runs."""
         if self.limiter is not None:

@@ -160,7 +160,9 @@ class SandboxState(Inspection):
             if case.active and case.due_date == due and case.stage == "PAYMENT_CONTROL":
                 case.remind(at, self.config.reminder_fee, self.config.reminder_interest_rate)
 
-        self.timeline.at(midnight(due + timedelta(days=1)), remind)
+        # Never before the case exists: an invoice submitted after its due date (a January
+        # invoice on today's clock) is reminded when its case opens, not back in January.
+        self.timeline.at(max(midnight(due + timedelta(days=1)), case.created_at), remind)
 
     def _deliver(self, invoice: StoredInvoice, when: datetime) -> None:
         spec = invoice.spec

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from confirma_async import ConfirmaClient, DistributionRecord, Payment, Settlement
-from confirma_async._cli.writers import cell, wire_columns
+from confirma_async._cli.flatten import layout
+from confirma_async._cli.writers import cell
 from confirma_async._core.json import loads
 from confirma_async.models import to_wire
 
@@ -52,14 +53,14 @@ def jsonl(text: str) -> list[dict[str, Any]]:
 
 def csv_rows(text: str, cls: type[Any]) -> list[dict[str, str]]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    assert reader.fieldnames == [*wire_columns(cls), "extra"]
+    assert reader.fieldnames == layout(cls).columns
     return list(reader)
 
 
-def as_cells(record: dict[str, Any], cls: type[Any]) -> dict[str, str]:
-    row = {column: cell(record.pop(column, None)) for column in wire_columns(cls)}
-    row["extra"] = cell(record) if record else ""
-    return row
+def as_cells(record: dict[str, Any], cls: type[Any]) -> list[dict[str, str]]:
+    """The CSV rows of one wire record: flattened, one row per item of an expanded list."""
+    shape = layout(cls)
+    return [dict(zip(shape.columns, map(cell, row), strict=True)) for row in shape.rows(record)]
 
 
 def listed(server: ServerThread, what: str, start: date, end: date) -> list[Any]:
@@ -92,7 +93,7 @@ def test_export_to_jsonl_and_csv_matches_the_sandbox(
     assert as_csv.exit_code == 0, as_csv.output
     assert jsonl(as_jsonl.stdout) == expected
     cls = MODELS[what]
-    assert csv_rows(as_csv.stdout, cls) == [as_cells(dict(r), cls) for r in expected]
+    assert csv_rows(as_csv.stdout, cls) == [row for r in expected for row in as_cells(r, cls)]
     assert as_jsonl.stderr == as_csv.stderr == ""
 
 
@@ -119,10 +120,19 @@ def test_exported_records_are_the_sandboxs_own(
     assert sorted((p["invoiceNumber"], p["amount"]) for p in payments) == sorted(
         (str(p.invoice_number), p.amount) for p in paid
     )
-    assert [int(r["settlementId"]) for r in rows] == [s.settlement_id for s in settled]
-    allocations = [a for r in rows for a in json.loads(r["allocations"])]
-    assert len(allocations) == len(paid)
-    assert all(r["beneficiary"].startswith("{") for r in rows)  # nested objects as JSON text
+    # One row per allocation, the settlement's own columns repeated on each.
+    assert sorted({int(r["settlementId"]) for r in rows}) == sorted(
+        s.settlement_id for s in settled
+    )
+    assert len(rows) == len(paid) == sum(len(s.allocations) for s in settled)
+    by_id = {s.settlement_id: s for s in settled}
+    for row in rows:
+        settlement = by_id[int(row["settlementId"])]
+        assert row["beneficiary.name"] == settlement.beneficiary  # nested: dotted columns
+        assert int(row["allocations.allocationId"]) in {
+            a.allocation_id for a in settlement.allocations
+        }
+    assert json.loads(rows[0]["allocations.breakdown"])  # a list inside the list stays JSON
 
 
 def test_unfetched_settlements_come_back_once(

@@ -87,10 +87,10 @@ def test_the_token_is_scrubbed_even_from_an_unexpected_traceback(
 ) -> None:
     token = server.call(server.sandbox.create_token)
 
-    async def explode(*args: object) -> int:
+    async def explode(*args: object, **kwargs: object) -> int:
         raise RuntimeError(f"something printed the key {token} by mistake")
 
-    monkeypatch.setattr(export, "_export", explode)
+    monkeypatch.setattr(export, "export", explode)
     day = server.today.isoformat()
     result = invoke(["distributions", "--from", day, "--to", day], server.env(token))
     assert result.exit_code == 1
