@@ -6,8 +6,14 @@ The public API is what this module exports; everything else is private.
 from __future__ import annotations
 
 from .auth import (
+    MemoryTokenStore,
+    RenewalGuard,
+    StoredToken,
+    TokenKey,
     TokenManager,
     TokenRenewedCallback,
+    TokenStore,
+    TokenSubscription,
 )
 from .batch.journal import Journal
 from .batch.results import BatchKey, BatchResult, BatchStats, BatchStatus, BatchSummary
@@ -203,6 +209,7 @@ __all__ = [
     "LedgerStatusList",
     "LedgerSubmission",
     "LookupInconclusiveError",
+    "MemoryTokenStore",
     "NewClient",
     "NewClientRequest",
     "NotFoundError",
@@ -218,6 +225,7 @@ __all__ = [
     "QueuedAction",
     "RateLimitError",
     "RedirectError",
+    "RenewalGuard",
     "RenewedToken",
     "RequestValidationError",
     "ResponseDecodeError",
@@ -227,12 +235,16 @@ __all__ = [
     "ServiceType",
     "Settlement",
     "SettlementsPage",
+    "StoredToken",
     "SubmissionStatus",
     "SyncStatus",
     "TargetIdentifier",
+    "TokenKey",
     "TokenManager",
     "TokenNotFoundError",
     "TokenRenewedCallback",
+    "TokenStore",
+    "TokenSubscription",
     "TokenValidation",
     "UnprocessableEntityError",
     "WatchStats",

@@ -5,8 +5,8 @@ through a repr, a log event or an exception message by accident. Renewal is sing
 ``asyncio.Lock`` (created lazily in the running loop) plus a generation counter, so requests that
 failed with the same token share one renewal and a request that waited does not renew again.
 Behind the manager a :class:`~confirma_async.TokenStore` holds the token with a version; a shared
-store (PostgreSQL) makes the renewal single-flight across processes too: the renewing replica holds
-the store's renewal lock, and a replica that finds a newer version there uses it instead of renewing.
+store (PostgreSQL) makes the renewal single-flight across processes too: the renewing replica
+holds the store's renewal lock; a replica that finds a newer version there uses it instead.
 """
 
 from __future__ import annotations
@@ -125,8 +125,11 @@ class TokenManager(StoreLink):
         return _wire.API_KEY_HEADER, self._token.reveal()
 
     def renewal_due(self) -> bool:
-        """True before the first request (attach to the store) and when the token's known expiry
-        is inside the advisory window (cheap, no await)."""
+        """True when :meth:`ensure_fresh` has work: attach, or a renewal due (cheap, no await).
+
+        That is before the first request (to attach to the store) and when the token's known
+        expiry is inside the advisory window.
+        """
         if not self._attached:
             return True
         expires_at = self._expires_at
@@ -284,5 +287,3 @@ def _status(exc: BaseException) -> int | None:
 
 
 _Extras = tuple["Mapping[str, str] | None", "Mapping[str, str] | None"]
-
-

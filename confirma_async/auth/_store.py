@@ -62,7 +62,8 @@ class StoredToken:
     expires_at: datetime | None = None
 
     def __repr__(self) -> str:  # the token never shows
-        return f"StoredToken(token=<secret>, version={self.version}, expires_at={self.expires_at!r})"
+        expires = self.expires_at
+        return f"StoredToken(token=<secret>, version={self.version}, expires_at={expires!r})"
 
 
 TokenListener = Callable[[StoredToken], None]
@@ -100,8 +101,11 @@ class TokenStore(Protocol):
     async def save(
         self, key: TokenKey, token: str, expires_at: datetime | None, *, expected_version: int
     ) -> StoredToken | None:
-        """Compare-and-set: store ``token`` as version ``expected_version + 1`` if the stored
-        version is ``expected_version`` (0: nothing stored); ``None`` when it is not."""
+        """Compare-and-set: store ``token`` as the next version if nothing changed meanwhile.
+
+        It becomes version ``expected_version + 1`` if the stored version is ``expected_version``
+        (0: nothing stored); ``None`` is returned when it is not.
+        """
         ...
 
     def renewal(self, key: TokenKey) -> AbstractAsyncContextManager[RenewalGuard]:

@@ -8,5 +8,6 @@ from __future__ import annotations
 
 from ._connect import open_pool
 from ._schema import Migration, migrate, schema_versions
+from ._tokens import PostgresTokenStore
 
-__all__ = ["Migration", "migrate", "open_pool", "schema_versions"]
+__all__ = ["Migration", "PostgresTokenStore", "migrate", "open_pool", "schema_versions"]
