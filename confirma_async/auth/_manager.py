@@ -228,26 +228,28 @@ class TokenManager(StoreLink):
             ):
                 raise failed[2].with_traceback(None)
             try:
-                await self._renew_locked(extras, explicit)
+                await self._renew_locked(generation, extras, explicit)
             except ConfirmaError as exc:
                 self._failed = (generation, self._clock() + _FAILED_RENEWAL_PAUSE, exc)
                 raise
             self._failed = None
 
-    async def _renew_locked(self, extras: _Extras, explicit: bool) -> None:
+    async def _renew_locked(self, generation: int, extras: _Extras, explicit: bool) -> None:
+        # A token newer than the failed one (``generation``) may arrive while we wait for the
+        # store: by a notification, or read below. Either way it is used instead of renewing.
         if not explicit and not self.auto_renew:
-            before = self._generation
             stored = await self._store.load(self._key)
-            if stored is not None and self._adopt(stored) and self._generation != before:
+            if stored is not None:
+                self._adopt(stored)
+            if self._generation != generation:
                 return
             raise ConfirmaError("automatic token renewal is off (auto_renew=False)")
         async with self._store.renewal(self._key) as guard:
             # Re-read under the store's lock: a newer version means another replica renewed
             # (and may have revoked ours): use it rather than renewing again.
-            before = self._generation
             if guard.current is not None:
                 self._adopt(guard.current)
-            if self._generation != before and not explicit:
+            if self._generation != generation and not explicit:
                 return
             token, expires_at = await self._ask_renewal(extras)
             try:
