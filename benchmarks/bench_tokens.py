@@ -34,9 +34,16 @@ async def run(dsn: str, processes: int, calls: int, expiries: int) -> dict[str, 
     async with Sandbox() as sb:
         procs = [
             await asyncio.create_subprocess_exec(
-                sys.executable, str(REPLICA), sb.base_url, sb.client_token, sb.client_id, dsn,
-                str(calls), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            )  # fmt: skip
+                sys.executable,
+                str(REPLICA),
+                sb.base_url,
+                sb.client_token,
+                sb.client_id,
+                dsn,
+                str(calls),
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+            )
             for _ in range(processes)
         ]
         try:
