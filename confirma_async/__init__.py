@@ -126,6 +126,13 @@ from .models import (
     TokenValidation,
     WireAliases,
 )
+from .pagination.coordination import (
+    MemoryCoordination,
+    SharedCheckpoint,
+    StreamKey,
+    WatchCoordination,
+    WatchLease,
+)
 from .pagination.pager import AsyncPager
 from .pagination.pages import Page, PagerStats, WindowResult
 from .pagination.watch import DistributionWatcher, WatchStats
@@ -209,6 +216,7 @@ __all__ = [
     "LedgerStatusList",
     "LedgerSubmission",
     "LookupInconclusiveError",
+    "MemoryCoordination",
     "MemoryTokenStore",
     "NewClient",
     "NewClientRequest",
@@ -235,7 +243,9 @@ __all__ = [
     "ServiceType",
     "Settlement",
     "SettlementsPage",
+    "SharedCheckpoint",
     "StoredToken",
+    "StreamKey",
     "SubmissionStatus",
     "SyncStatus",
     "TargetIdentifier",
@@ -247,6 +257,8 @@ __all__ = [
     "TokenSubscription",
     "TokenValidation",
     "UnprocessableEntityError",
+    "WatchCoordination",
+    "WatchLease",
     "WatchStats",
     "WindowResult",
     "WindowTruncatedError",
