@@ -13,6 +13,7 @@ import asyncio
 import json
 import sys
 from datetime import date
+from typing import Any
 
 from confirma_async import ClientConfig, ConfirmaClient, ConfirmaError
 from confirma_async.postgres import PostgresTokenStore
@@ -37,7 +38,7 @@ async def main(base_url: str, token: str, client_id: str, dsn: str, calls: int) 
             errors = [repr(o) for o in outcomes if isinstance(o, ConfirmaError | Exception)]
             report = {
                 "ok": len(outcomes) - len(errors),
-                "errors": errors[:5],
+                "errors": errors,
                 "renewals": client.tokens.renewals,
                 "adoptions": client.tokens.adoptions,
             }
@@ -45,6 +46,55 @@ async def main(base_url: str, token: str, client_id: str, dsn: str, calls: int) 
     finally:
         await client.aclose()
         await store.aclose()
+
+
+# --- the driver's side (used by tests/postgres/test_token_replicas.py and bench_tokens.py) -------
+
+
+async def start_replicas(
+    sb: Any, dsn: str, processes: int, calls: int
+) -> list[asyncio.subprocess.Process]:
+    """Start ``processes`` replicas against the sandbox ``sb``; return once all are ready."""
+    procs = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            sb.base_url,
+            sb.client_token,
+            sb.client_id,
+            dsn,
+            str(calls),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        for _ in range(processes)
+    ]
+    for proc in procs:
+        assert proc.stdout is not None
+        assert (await proc.stdout.readline()).strip() == b"ready"
+    return procs
+
+
+async def go(procs: list[asyncio.subprocess.Process]) -> list[dict[str, Any]]:
+    """Let every replica make its calls; their reports."""
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write(b"go\n")
+        await proc.stdin.drain()
+    reports = []
+    for proc in procs:
+        assert proc.stdout is not None
+        reports.append(json.loads(await proc.stdout.readline()))
+    return reports
+
+
+async def stop(procs: list[asyncio.subprocess.Process]) -> None:
+    """Tell every replica to quit; check that each exited cleanly."""
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write(b"quit\n")
+        await proc.stdin.drain()
+    assert [await proc.wait() for proc in procs] == [0] * len(procs)
 
 
 if __name__ == "__main__":

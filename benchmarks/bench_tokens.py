@@ -16,64 +16,34 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from _results import figure, write
+from _token_replica import go, start_replicas, stop
 
 from confirma_async.testing import Sandbox
 from confirma_async.testing._postgres import ThrowawayPostgres, find_postgres_bindir
 
-REPLICA = Path(__file__).with_name("_token_replica.py")
-
 
 async def run(dsn: str, processes: int, calls: int, expiries: int) -> dict[str, Any]:
     async with Sandbox() as sb:
-        procs = [
-            await asyncio.create_subprocess_exec(
-                sys.executable,
-                str(REPLICA),
-                sb.base_url,
-                sb.client_token,
-                sb.client_id,
-                dsn,
-                str(calls),
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-            )
-            for _ in range(processes)
-        ]
+        procs = await start_replicas(sb, dsn, processes, calls)
         try:
-            for proc in procs:
-                assert proc.stdout is not None
-                if (await proc.stdout.readline()).strip() != b"ready":
-                    raise RuntimeError("a replica did not start")
             renewals: list[int] = []
             ok = errors = 0
             started = time.perf_counter()
             for _ in range(expiries):
                 before = sb.state.requests_received("GET", "/renew")
                 sb.expire_tokens_at(sb.clock.now())
-                for proc in procs:
-                    assert proc.stdin is not None
-                    proc.stdin.write(b"go\n")
-                    await proc.stdin.drain()
-                for proc in procs:
-                    assert proc.stdout is not None
-                    report = json.loads(await proc.stdout.readline())
+                for report in await go(procs):
                     ok += report["ok"]
                     errors += len(report["errors"])
                 renewals.append(sb.state.requests_received("GET", "/renew") - before)
             elapsed = time.perf_counter() - started
         finally:
-            for proc in procs:
-                assert proc.stdin is not None
-                proc.stdin.write(b"quit\n")
-            for proc in procs:
-                await proc.wait()
+            await stop(procs)
     return {"renewals": renewals, "ok": ok, "errors": errors, "seconds": elapsed}
 
 
