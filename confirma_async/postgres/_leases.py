@@ -169,19 +169,24 @@ class PostgresCoordination:
 
     async def acquire(self, key: StreamKey) -> WatchLease:
         """Wait until this replica holds ``key``'s lease; load the shared checkpoint."""
+        while True:
+            lease = await self.try_acquire(key)
+            if lease is not None:
+                return lease
+            await asyncio.sleep(self.heartbeat)
+
+    async def try_acquire(self, key: StreamKey) -> WatchLease | None:
+        """Take ``key``'s lease if it is free or expired (with the checkpoint), else ``None``."""
+        args = (key.target, key.source, key.stream)
         holder = uuid.uuid4().hex
         async with self.pool.acquire() as conn:
             if not self._migrated:
                 await migrate(conn, "leases", MIGRATIONS)
                 self._migrated = True
-        args = (key.target, key.source, key.stream)
-        while True:
-            async with self.pool.acquire() as conn:
-                epoch = await conn.fetchval(_ACQUIRE, *args, holder, self.lease)
-                if epoch is not None:
-                    rows = await conn.fetch(_LOAD, *args)
-                    break
-            await asyncio.sleep(self.heartbeat)
+            epoch = await conn.fetchval(_ACQUIRE, *args, holder, self.lease)
+            if epoch is None:
+                return None
+            rows = await conn.fetch(_LOAD, *args)
         loaded = SharedCheckpoint.from_rows((r["day"], r["item"], r["fingerprint"]) for r in rows)
         return _PgLease(self, key, holder, epoch, loaded)
 
