@@ -128,11 +128,11 @@ async def test_three_replicas_one_killed_handle_every_change_with_duplicates_onl
     handovers = len(epochs) - 1
     assert handovers >= 1  # the kill handed the stream over
     # A duplicate is a record handled and not yet committed when its holder lost the lease:
-    # at most one per handover, and its two deliveries sit in consecutive lease epochs.
+    # at most one per handover, delivered again by a later leaseholder, never twice by one.
     duplicates = {change: c for change, c in handled.count.items() if c > 1}
     assert set(duplicates.values()) <= {2}
     assert len(duplicates) <= handovers
     for change in duplicates:
-        at = [e for name, e, n, s in handled.events if (n, s) == change]
-        assert at[1] == at[0] + 1
+        first, second = [e for name, e, n, s in handled.events if (n, s) == change]
+        assert first < second
     print(f"handovers={handovers} duplicates={len(duplicates)} killed={killed}")
