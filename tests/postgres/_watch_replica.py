@@ -26,7 +26,7 @@ async def main(name: str, base_url: str, token: str, dsn: str, lease: float) -> 
         async with ConfirmaClient(api_key=token, base_url=base_url, config=CONFIG) as client:
             watcher = client.invoices.watch_distributions(
                 since=SINCE,
-                interval=0.05,
+                interval=0.1,
                 lookback=timedelta(days=30),
                 clock=lambda: NOW,
                 coordination=coordination,
