@@ -13,6 +13,7 @@ from .auth import (
     TokenManager,
     TokenRenewedCallback,
     TokenStore,
+    TokenStoreError,
     TokenSubscription,
 )
 from .batch.journal import Journal
@@ -254,6 +255,7 @@ __all__ = [
     "TokenNotFoundError",
     "TokenRenewedCallback",
     "TokenStore",
+    "TokenStoreError",
     "TokenSubscription",
     "TokenValidation",
     "UnprocessableEntityError",

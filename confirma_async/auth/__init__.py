@@ -10,6 +10,7 @@ from ._store import (
     TokenKey,
     TokenListener,
     TokenStore,
+    TokenStoreError,
     TokenSubscription,
 )
 
@@ -23,5 +24,6 @@ __all__ = [
     "TokenRenewedCallback",
     "TokenRequester",
     "TokenStore",
+    "TokenStoreError",
     "TokenSubscription",
 ]

@@ -24,7 +24,7 @@ from ..models._aliases import WireAliases
 from ..models._convert import from_wire
 from ..models.onboarding import TokenValidation
 from ._renewal import Secret, parse_renewal
-from ._shared import StoreLink
+from ._shared import StoreLink, store_error
 from ._store import TokenKey, TokenStore
 
 TokenRenewedCallback = Callable[[str, "datetime | None"], Awaitable[None]]
@@ -238,12 +238,23 @@ class TokenManager(StoreLink):
         # A token newer than the failed one (``generation``) may arrive while we wait for the
         # store: by a notification, or read below. Either way it is used instead of renewing.
         if not explicit and not self.auto_renew:
-            stored = await self._store.load(self._key)
+            try:
+                stored = await self._store.load(self._key)
+            except Exception as exc:
+                raise store_error("reading", exc) from exc
             if stored is not None:
                 self._adopt(stored)
             if self._generation != generation:
                 return
             raise ConfirmaError("automatic token renewal is off (auto_renew=False)")
+        try:
+            await self._renew_shared(generation, extras, explicit)
+        except ConfirmaError:
+            raise
+        except Exception as exc:  # the store's own failure (the HTTP side raises ConfirmaError)
+            raise store_error("renewing through", exc) from exc
+
+    async def _renew_shared(self, generation: int, extras: _Extras, explicit: bool) -> None:
         async with self._store.renewal(self._key) as guard:
             # Re-read under the store's lock: a newer version means another replica renewed
             # (and may have revoked ours): use it rather than renewing again.

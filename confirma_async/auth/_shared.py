@@ -9,13 +9,21 @@ bumps its generation, so a request that failed with the old token is replayed in
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import datetime
 from typing import Any
 
 from .._core.checks import check_token
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, ConfirmaError
 from ._renewal import Secret
-from ._store import MemoryTokenStore, StoredToken, TokenKey, TokenStore, TokenSubscription
+from ._store import (
+    MemoryTokenStore,
+    StoredToken,
+    TokenKey,
+    TokenStore,
+    TokenStoreError,
+    TokenSubscription,
+)
 
 _LOCAL = TokenKey("local", "local")
 
@@ -79,18 +87,30 @@ class StoreLink:
         async with self._get_lock():
             if self._attached:
                 return
-            # Subscribe first: a change landing between the load and the subscription is heard.
-            self._subscription = await self._store.subscribe(self._key, self._on_change)
-            stored = await self._store.load(self._key)
-            if stored is None:
-                stored = await self._store.save(
-                    self._key, self._token.reveal(), self._expires_at, expected_version=0
-                )
-                if stored is None:  # another replica stored its token first: use that one
-                    stored = await self._store.load(self._key)
-            if stored is not None:
-                self._adopt(stored)
-            self._attached = True
+            try:
+                await self._attach_locked()
+            except Exception as exc:
+                subscription, self._subscription = self._subscription, None
+                if subscription is not None:
+                    with contextlib.suppress(Exception):
+                        await subscription.close()
+                if isinstance(exc, ConfirmaError):
+                    raise
+                raise store_error("attaching to", exc) from exc
+
+    async def _attach_locked(self) -> None:
+        # Subscribe first: a change landing between the load and the subscription is heard.
+        self._subscription = await self._store.subscribe(self._key, self._on_change)
+        stored = await self._store.load(self._key)
+        if stored is None:
+            stored = await self._store.save(
+                self._key, self._token.reveal(), self._expires_at, expected_version=0
+            )
+            if stored is None:  # another replica stored its token first: use that one
+                stored = await self._store.load(self._key)
+        if stored is not None:
+            self._adopt(stored)
+        self._attached = True
 
     def _on_change(self, stored: StoredToken) -> None:
         self._adopt(stored)
@@ -119,10 +139,16 @@ class StoreLink:
         if expires_at is not None and expires_at.tzinfo is None:
             raise ConfigurationError("expires_at", expires_at, "must be timezone-aware")
         await self.attach()
-        async with self._get_lock(), self._store.renewal(self._key) as guard:
-            if guard.current is not None:
-                self._adopt(guard.current)
-            self._adopt(await guard.commit(token, expires_at))
+        async with self._get_lock():
+            try:
+                async with self._store.renewal(self._key) as guard:
+                    if guard.current is not None:
+                        self._adopt(guard.current)
+                    self._adopt(await guard.commit(token, expires_at))
+            except ConfirmaError:
+                raise
+            except Exception as exc:
+                raise store_error("writing to", exc) from exc
             self._failed = None
 
     async def aclose(self) -> None:
@@ -131,3 +157,8 @@ class StoreLink:
         self._attached = False
         if subscription is not None:
             await subscription.close()
+
+
+def store_error(doing: str, exc: Exception) -> TokenStoreError:
+    """A :class:`TokenStoreError` for a store failure (its type only: no secret in it)."""
+    return TokenStoreError(f"{doing} the token store failed ({type(exc).__name__})")

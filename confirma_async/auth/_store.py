@@ -26,7 +26,7 @@ from typing import Protocol
 
 import attrs
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, ConfirmaError
 
 __all__ = [
     "MemoryTokenStore",
@@ -35,8 +35,17 @@ __all__ = [
     "TokenKey",
     "TokenListener",
     "TokenStore",
+    "TokenStoreError",
     "TokenSubscription",
 ]
+
+
+class TokenStoreError(ConfirmaError):
+    """The shared token store failed (e.g. the database is unreachable); the cause is chained.
+
+    A renewal that failed this way is not retried for the same token for 30 seconds, like any
+    failed automatic renewal.
+    """
 
 
 @attrs.frozen(slots=True)

@@ -6,7 +6,14 @@ import asyncio
 
 import pytest
 
-from confirma_async import AuthenticationError, ConfirmaClient, MemoryTokenStore
+from confirma_async import (
+    AuthenticationError,
+    ConfirmaClient,
+    MemoryTokenStore,
+    StoredToken,
+    TokenKey,
+    TokenStoreError,
+)
 from confirma_async.testing import Sandbox
 
 from .conftest import FAST, TODAY
@@ -66,3 +73,20 @@ async def test_a_token_set_at_run_time_is_used_from_the_next_request(
         assert client.tokens.auth_header()[1] == fresh
         assert fresh not in repr(client.tokens)
         assert confirma_sandbox.state.responses_sent("GET", "/payments", 401) == 0
+
+
+class UnreachableStore(MemoryTokenStore):
+    """A store whose database is down."""
+
+    async def load(self, key: TokenKey) -> StoredToken | None:
+        raise ConnectionRefusedError("db down")
+
+
+async def test_a_failing_store_is_a_clear_error_and_nothing_is_sent(
+    confirma_sandbox: Sandbox,
+) -> None:
+    async with client_of(confirma_sandbox, token_store=UnreachableStore()) as client:
+        with pytest.raises(TokenStoreError, match="attaching to the token store failed") as caught:
+            await client.payments.payments_window(TODAY, TODAY)
+        assert isinstance(caught.value.__cause__, ConnectionRefusedError)
+        assert confirma_sandbox.state.requests_received("GET", "/payments") == 0
