@@ -152,9 +152,12 @@ class PostgresCoordination:
     def __init__(
         self, pool: Any, *, lease: timedelta | float = timedelta(seconds=30), _owns: bool = False
     ) -> None:
-        self.pool = pool
-        self.lease = _seconds("lease", lease)
-        self.heartbeat = self.lease / 3
+        self.pool: Any = pool
+        """The asyncpg pool used for leases and the shared checkpoint."""
+        self.lease: float = _seconds("lease", lease)
+        """Seconds a lease lasts without a heartbeat."""
+        self.heartbeat: float = self.lease / 3
+        """Seconds between heartbeats, and between attempts to take a held lease."""
         self._owns = _owns
         self._migrated = False
 
