@@ -1,9 +1,10 @@
 """One replica of a service sharing its token through PostgreSQL (used by a test and a benchmark).
 
 ``python benchmarks/_token_replica.py BASE_URL TOKEN CLIENT_ID DSN CALLS`` builds a client on a
-``PostgresTokenStore``, makes one call (which attaches it to the store) and prints ``ready``. Then,
-for every ``go`` line read on stdin, it makes CALLS concurrent calls and prints one JSON line:
-``{"ok": N, "errors": [...], "renewals": N, "adoptions": N}`` (cumulative counters); ``quit`` ends.
+``PostgresTokenStore`` (DSN ``-``: no shared store, each replica on its own), makes one call
+(which attaches it to the store) and prints ``ready``. Then, for every ``go`` line read on stdin,
+it makes CALLS concurrent calls and prints one JSON line: ``{"ok": N, "errors": [...],
+"renewals": N, "adoptions": N}`` (cumulative counters); ``quit`` ends.
 The driver expires the token between ``ready`` and ``go``, so every call meets an expired token.
 """
 
@@ -23,7 +24,7 @@ CONFIG = ClientConfig(backoff_base=0.0001, backoff_cap=0.0002, max_retries=4, po
 
 
 async def main(base_url: str, token: str, client_id: str, dsn: str, calls: int) -> None:
-    store = await PostgresTokenStore.open(dsn)
+    store = None if dsn == "-" else await PostgresTokenStore.open(dsn)
     client = ConfirmaClient(
         api_key=token, base_url=base_url, config=CONFIG, client_id=client_id, token_store=store
     )
@@ -45,7 +46,8 @@ async def main(base_url: str, token: str, client_id: str, dsn: str, calls: int) 
             print(json.dumps(report), flush=True)
     finally:
         await client.aclose()
-        await store.aclose()
+        if store is not None:
+            await store.aclose()
 
 
 # --- the driver's side (used by tests/postgres/test_token_replicas.py and bench_tokens.py) -------

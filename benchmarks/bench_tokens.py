@@ -5,8 +5,9 @@ process on 127.0.0.1. N replica processes (``_token_replica.py``: each its own c
 listening connection, one ``PostgresTokenStore``) attach and say ``ready``. Then, ``--expiries``
 times: every token is expired at the sandbox, every replica fires ``--calls`` concurrent calls
 (50), and the sandbox counts ``GET /renew``. Goal: exactly 1 renewal per expiry whatever N, and
-every call succeeds. Without the shared store each replica would renew (N per expiry) and, as
-renewal revokes the old token, revoke the others' tokens (a renewal storm).
+every call succeeds. For context, the same with 4 replicas without a shared store: each renews on
+its own, and as the sandbox revokes the old token on renewal (A20), the others' renewals and
+calls fail.
 
 Run: ``.venv/bin/python benchmarks/bench_tokens.py`` (``--quick``: 2 expiries instead of 5;
 ``--json PATH`` also writes the figures as JSON).
@@ -76,6 +77,15 @@ async def main() -> int:
             figures.append(
                 figure(f"renewals per expiry, {processes} replicas", worst, "renewals", "1", good)
             )
+        r = await run("-", 4, args.calls, expiries)
+        asked = "/".join(str(c) for c in r["renewals"])
+        print(
+            f"{'4, alone':>8} {asked:>16} {r['ok']:>9} {r['errors']:>7} "
+            f"{r['seconds'] / expiries:>9.2f}  (context: no shared store)"
+        )
+        figures.append(
+            figure("without a shared store, 4 replicas: failed calls", r["errors"], "calls")
+        )
     write(args.json, "bench_tokens", args.quick, figures)
     return 0
 
