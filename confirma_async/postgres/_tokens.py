@@ -167,7 +167,11 @@ class PostgresTokenStore:
         async with self._setup:
             if self._listen_conn is None:
                 conn = await self._pool.acquire()
-                await conn.add_listener(TOKENS_CHANNEL, self._notified)
+                try:
+                    await conn.add_listener(TOKENS_CHANNEL, self._notified)
+                except BaseException:
+                    await self._pool.release(conn)
+                    raise
                 self._listen_conn = conn
             self._listeners.setdefault(key, []).append(listener)
         return _Subscription(self, key, listener)
