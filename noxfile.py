@@ -52,5 +52,6 @@ def bench(session: nox.Session) -> None:
     Extra arguments go to ``benchmarks/run_all.py``: ``--quick``, ``--only bulk stream``,
     ``--strict`` (fail when a goal is missed).
     """
-    session.install("-e", ".[cli]")  # the benchmarks start the sandbox with `confirma sandbox`
+    # The benchmarks start the sandbox with `confirma sandbox`; bench_tokens needs asyncpg.
+    session.install("-e", ".[cli,postgres]")
     session.run("python", "benchmarks/run_all.py", *session.posargs)

@@ -6,8 +6,15 @@ The public API is what this module exports; everything else is private.
 from __future__ import annotations
 
 from .auth import (
+    MemoryTokenStore,
+    RenewalGuard,
+    StoredToken,
+    TokenKey,
     TokenManager,
     TokenRenewedCallback,
+    TokenStore,
+    TokenStoreError,
+    TokenSubscription,
 )
 from .batch.journal import Journal
 from .batch.results import BatchKey, BatchResult, BatchStats, BatchStatus, BatchSummary
@@ -120,6 +127,13 @@ from .models import (
     TokenValidation,
     WireAliases,
 )
+from .pagination.coordination import (
+    MemoryCoordination,
+    SharedCheckpoint,
+    StreamKey,
+    WatchCoordination,
+    WatchLease,
+)
 from .pagination.pager import AsyncPager
 from .pagination.pages import Page, PagerStats, WindowResult
 from .pagination.watch import DistributionWatcher, WatchStats
@@ -203,6 +217,8 @@ __all__ = [
     "LedgerStatusList",
     "LedgerSubmission",
     "LookupInconclusiveError",
+    "MemoryCoordination",
+    "MemoryTokenStore",
     "NewClient",
     "NewClientRequest",
     "NotFoundError",
@@ -218,6 +234,7 @@ __all__ = [
     "QueuedAction",
     "RateLimitError",
     "RedirectError",
+    "RenewalGuard",
     "RenewedToken",
     "RequestValidationError",
     "ResponseDecodeError",
@@ -227,14 +244,23 @@ __all__ = [
     "ServiceType",
     "Settlement",
     "SettlementsPage",
+    "SharedCheckpoint",
+    "StoredToken",
+    "StreamKey",
     "SubmissionStatus",
     "SyncStatus",
     "TargetIdentifier",
+    "TokenKey",
     "TokenManager",
     "TokenNotFoundError",
     "TokenRenewedCallback",
+    "TokenStore",
+    "TokenStoreError",
+    "TokenSubscription",
     "TokenValidation",
     "UnprocessableEntityError",
+    "WatchCoordination",
+    "WatchLease",
     "WatchStats",
     "WindowResult",
     "WindowTruncatedError",

@@ -11,7 +11,7 @@ import aiohttp
 
 from ._core.closing import AsyncClosing
 from ._core.logging import default_logger
-from .auth import TokenManager, TokenRenewedCallback
+from .auth import TokenKey, TokenManager, TokenRenewedCallback, TokenStore
 from .batch.journal import Journal
 from .batch.submitter import BatchSubmitter
 from .config import ClientConfig, Environment, resolve_base_url
@@ -42,6 +42,10 @@ class ConfirmaClient(AsyncClosing):
     ``client_id`` names the creditor account the key acts for (the identifier onboarding
     returns): bulk journals are then bound to it as well as to the server, so a journal is never
     reused for another creditor. Optional; never the key, which rotates on renewal.
+    ``token_store`` shares the token with other clients and processes (e.g.
+    ``confirma_async.postgres.PostgresTokenStore``), keyed by base URL and ``client_id`` (then
+    required): one renewal per expiry across replicas. ``auto_renew=False`` never renews: a 401
+    is raised unless the store holds a newer token (set one with ``client.tokens.set_token``).
     """
 
     def __init__(
@@ -57,9 +61,15 @@ class ConfirmaClient(AsyncClosing):
         clock: Callable[[], datetime] | None = None,
         wire_aliases: WireAliases | Iterable[str] | Mapping[str, str | Sequence[str]] | None = None,
         client_id: str | None = None,
+        token_store: TokenStore | None = None,
+        auto_renew: bool = True,
     ) -> None:
         if client_id is not None and (not isinstance(client_id, str) or not client_id.strip()):
             raise ConfigurationError("client_id", client_id, "must be a non-empty string")
+        if token_store is not None and client_id is None:
+            raise ConfigurationError(
+                "client_id", None, "is required with token_store (the token's key in the store)"
+            )
         self.client_id = client_id
         """The creditor account this client acts for, if given (binds bulk journals)."""
         self.config = config if config is not None else ClientConfig()
@@ -79,6 +89,9 @@ class ConfirmaClient(AsyncClosing):
             on_token_renewed=on_token_renewed,
             logger=self._log,
             wire_aliases=self.wire_aliases,
+            store=token_store,
+            key=None if client_id is None else TokenKey(self._base_url, client_id),
+            auto_renew=auto_renew,
             **extra,
         )
         """The token manager: ``validate_token()``, ``renew_token()``, ``generation``."""
@@ -186,6 +199,7 @@ class ConfirmaClient(AsyncClosing):
     async def aclose(self) -> None:
         """Close the HTTP session. Safe to call more than once."""
         self._closed = True
+        await self.tokens.aclose()
         session, self._session = self._session, None
         if session is not None:
             await session.close()

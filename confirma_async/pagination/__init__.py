@@ -30,6 +30,13 @@ none is given. Every listing method of this client therefore takes an explicit `
 from __future__ import annotations
 
 from ..errors import PagerStateError, PaginationError, WindowTruncatedError
+from .coordination import (
+    MemoryCoordination,
+    SharedCheckpoint,
+    StreamKey,
+    WatchCoordination,
+    WatchLease,
+)
 from .pager import AsyncPager, PagerOptions
 from .pages import Page, PagerStats, WindowFetch, WindowResult
 from .watch import DistributionWatcher, WatchStats
@@ -37,11 +44,16 @@ from .watch import DistributionWatcher, WatchStats
 __all__ = [
     "AsyncPager",
     "DistributionWatcher",
+    "MemoryCoordination",
     "Page",
     "PagerOptions",
     "PagerStateError",
     "PagerStats",
     "PaginationError",
+    "SharedCheckpoint",
+    "StreamKey",
+    "WatchCoordination",
+    "WatchLease",
     "WatchStats",
     "WindowFetch",
     "WindowResult",

@@ -27,6 +27,8 @@ from .._core.checks import check_date, whole_days
 from .._core.closing import AsyncClosing
 from ..errors import PagerStateError, RequestValidationError
 from ..models.distribution import DistributionRecord
+from .coordination import CONTENT_PREFIX, StreamKey, WatchCoordination
+from .leased import LeasedIterator
 from .pager import AsyncPager
 from .pages import WindowFetch
 from .windows import ONE_DAY
@@ -57,6 +59,8 @@ class WatchStats:
     """Records yielded as new or changed."""
     requests: int = 0
     """Window requests made by completed and running polls."""
+    leases: int = 0
+    """Leases taken on the stream (coordinated watchers only)."""
 
 
 def _iso(moment: datetime | None) -> str:
@@ -112,6 +116,8 @@ class DistributionWatcher(AsyncClosing):
         checkpoint: Mapping[str, Any] | None = None,
         window: timedelta = ONE_DAY,
         prefetch: int = 2,
+        coordination: WatchCoordination | None = None,
+        stream: StreamKey | None = None,
     ) -> None:
         seen, unkeyed, saved_since = (
             _decode(checkpoint) if checkpoint is not None else ({}, {}, None)
@@ -134,6 +140,11 @@ class DistributionWatcher(AsyncClosing):
         self._today = self._now().astimezone(UTC).date()
         self._pager: AsyncPager[DistributionRecord] | None = None
         self._claimed = False
+        self._coordination = coordination
+        self._stream = stream
+        self._leased: LeasedIterator[DistributionRecord] | None = None
+        self.last_news: tuple[date, str, str] | None = None
+        """Where the last yielded record went in the checkpoint: (day, item key, fingerprint)."""
         self.stats = WatchStats()
         """Live counters: polls, records yielded, requests."""
 
@@ -163,7 +174,10 @@ class DistributionWatcher(AsyncClosing):
         if self._claimed:
             raise PagerStateError("this watcher was already iterated or closed; build a new one")
         self._claimed = True
-        return _WatchIterator(self)
+        if self._coordination is None or self._stream is None:
+            return _WatchIterator(self)
+        self._leased = LeasedIterator(self, self._coordination, self._stream, _WatchIterator)
+        return self._leased
 
     async def aclose(self) -> None:
         """Stop: cancel the running poll's outstanding window fetches and wait for them."""
@@ -171,6 +185,8 @@ class DistributionWatcher(AsyncClosing):
         pager, self._pager = self._pager, None
         if pager is not None:
             await pager.aclose()
+        if self._leased is not None:
+            await self._leased.aclose()
 
     def _new_poll(self) -> AsyncPager[DistributionRecord] | None:
         today = self._today = self._now().astimezone(UTC).date()
@@ -209,6 +225,7 @@ class DistributionWatcher(AsyncClosing):
         if day.get(number) == fp:
             return False
         day[number] = fp
+        self.last_news = (invoice_date, str(number), fp)
         self.stats.yielded += 1
         return True
 
@@ -217,6 +234,7 @@ class DistributionWatcher(AsyncClosing):
         if any(fp in fps for fps in self._unkeyed.values()):
             return False
         self._unkeyed.setdefault(self._today, set()).add(fp)
+        self.last_news = (self._today, CONTENT_PREFIX + fp, fp)
         self.stats.yielded += 1
         return True
 

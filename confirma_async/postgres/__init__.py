@@ -7,6 +7,15 @@ The library creates and migrates its own tables (:func:`migrate`, versioned per 
 from __future__ import annotations
 
 from ._connect import open_pool
+from ._leases import PostgresCoordination
 from ._schema import Migration, migrate, schema_versions
+from ._tokens import PostgresTokenStore
 
-__all__ = ["Migration", "migrate", "open_pool", "schema_versions"]
+__all__ = [
+    "Migration",
+    "PostgresCoordination",
+    "PostgresTokenStore",
+    "migrate",
+    "open_pool",
+    "schema_versions",
+]

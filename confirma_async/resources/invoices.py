@@ -31,6 +31,7 @@ from ..models.actions import ActionsQueued, ActionsRequest
 from ..models.cases import CaseDetails
 from ..models.distribution import DistributionPage, DistributionRecord
 from ..models.invoices import InvoiceCreated, InvoiceRequest
+from ..pagination.coordination import StreamKey, WatchCoordination
 from ..pagination.pager import AsyncPager, PagerOptions
 from ..pagination.pages import WindowFetch, WindowResult
 from ..pagination.watch import Clock, DistributionWatcher, Sleep
@@ -230,6 +231,8 @@ class Invoices(Resource):
         prefetch: int = 2,
         extra_headers: ExtraHeaders = None,
         extra_query: ExtraQuery = None,
+        coordination: WatchCoordination | None = None,
+        stream: str = "distributions",
     ) -> DistributionWatcher:
         """Poll distribution records forever, yielding each new or changed record once.
 
@@ -239,6 +242,12 @@ class Invoices(Resource):
         as ``checkpoint=`` to resume without repeats. ``clock`` (a callable or an object with
         ``now()``, e.g. the sandbox's ``ManualClock``) and ``sleep`` (an async function taking
         seconds) can be injected so tests never sleep.
+
+        ``coordination`` (e.g. ``PostgresCoordination``) makes replicas share the work: one
+        replica at a time polls the ``stream`` (a name per feed, e.g. the creditor's client id)
+        under a lease, resuming from the shared checkpoint; a record is committed to it once the
+        caller asks for the next one (after handling it): at-least-once, de-duplicate on
+        ``(invoice_number, fingerprint)``. Close the watcher (``async with``) to hand over at once.
         """
         return DistributionWatcher(
             self._distribution_fetch(None, None, extra_headers, extra_query),
@@ -251,6 +260,8 @@ class Invoices(Resource):
             checkpoint=checkpoint,
             window=window,
             prefetch=prefetch,
+            coordination=coordination,
+            stream=StreamKey(self._transport.base_url, _wire.PATH_INVOICE_DISTRIBUTION, stream),
         )
 
     def _distribution_fetch(

@@ -82,6 +82,11 @@ class Transport:
         )
 
     @property
+    def base_url(self) -> str:
+        """The base URL requests go to (keys shared state such as watcher leases)."""
+        return self._base_url
+
+    @property
     def logger(self) -> Any:
         """The client's logger (resources log through it)."""
         return self._log

@@ -1,27 +1,31 @@
 """Access-token lifecycle: the only code that holds the token.
 
-The token is kept in a :class:`_Secret` whose ``repr`` and ``str`` are redacted, so it cannot leak
+The token is kept in a :class:`Secret` whose ``repr`` and ``str`` are redacted, so it cannot leak
 through a repr, a log event or an exception message by accident. Renewal is single-flight: an
 ``asyncio.Lock`` (created lazily in the running loop) plus a generation counter, so requests that
 failed with the same token share one renewal and a request that waited does not renew again.
+Behind the manager a :class:`~confirma_async.TokenStore` holds the token with a version; a shared
+store (PostgreSQL) makes the renewal single-flight across processes too: the renewing replica
+holds the store's renewal lock; a replica that finds a newer version there uses it instead.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from ._core import wire as _wire
-from ._core.checks import ExtraHeaders, ExtraQuery, check_headers, check_token, with_query
-from ._core.logging import default_logger
-from ._core.responses import decode_body
-from .errors import AuthenticationError, ConfigurationError, ConfirmaError, TokenNotFoundError
-from .models._aliases import WireAliases
-from .models._convert import from_wire
-from .models.onboarding import RenewedToken, TokenValidation
+from .._core import wire as _wire
+from .._core.checks import ExtraHeaders, ExtraQuery, check_headers, with_query
+from .._core.logging import default_logger
+from ..errors import AuthenticationError, ConfigurationError, ConfirmaError
+from ..models._aliases import WireAliases
+from ..models._convert import from_wire
+from ..models.onboarding import TokenValidation
+from ._renewal import Secret, parse_renewal
+from ._shared import StoreLink, store_error
+from ._store import TokenKey, TokenStore
 
 TokenRenewedCallback = Callable[[str, "datetime | None"], Awaitable[None]]
 """``async def on_token_renewed(token, expires_at)``: persist a renewed token."""
@@ -29,23 +33,6 @@ TokenRenewedCallback = Callable[[str, "datetime | None"], Awaitable[None]]
 _ADVISORY_RETRY_PAUSE = timedelta(seconds=30)
 _FAILED_RENEWAL_PAUSE = timedelta(seconds=30)
 """How long a failed automatic renewal stands for its token: waiters share it, nobody re-asks."""
-
-
-class _Secret:
-    """A string that never shows itself in ``repr``/``str``."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "<secret>"
-
-    __str__ = __repr__
 
 
 class TokenRequester(Protocol):
@@ -69,14 +56,19 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class TokenManager:
+class TokenManager(StoreLink):
     """Holds the access token, validates and renews it.
 
     ``expires_at`` (optional) is the token's known expiry. Inside ``advisory_window`` before it the
     manager renews early and keeps the old token if that fails; inside ``mandatory_window`` a
     request waits for a successful renewal. ``on_token_renewed`` is awaited with every new token
-    so a service can persist it; if it raises, the error is logged and the new token stays in use
-    (the old one is already revoked by the server).
+    this manager renewed, so a service can persist it; if it raises, the error is logged and the
+    new token stays in use (the old one is already revoked by the server).
+
+    ``store`` and ``key`` share the token with other clients (see :class:`TokenStore`); without
+    them the token lives in a private in-memory store. ``auto_renew=False`` never renews by
+    itself: a 401 then uses a newer token from the store if there is one, else it is raised
+    (for services that renew elsewhere and hand the token over with :meth:`set_token`).
     """
 
     def __init__(
@@ -90,11 +82,13 @@ class TokenManager:
         clock: Callable[[], datetime] = _now,
         logger: Any = None,
         wire_aliases: WireAliases | None = None,
+        store: TokenStore | None = None,
+        key: TokenKey | None = None,
+        auto_renew: bool = True,
     ) -> None:
-        self._token = _Secret(check_token(token))
-        if expires_at is not None and expires_at.tzinfo is None:
-            raise ConfigurationError("token_expires_at", expires_at, "must be timezone-aware")
-        self._expires_at = expires_at
+        super().__init__(token, expires_at, store, key)
+        self.auto_renew = auto_renew
+        """Renew by itself (ahead of a known expiry and after a 401); settable at run time."""
         self._advisory = advisory_window
         self._mandatory = mandatory_window
         self._on_renewed = on_token_renewed
@@ -102,12 +96,9 @@ class TokenManager:
         self._log = logger if logger is not None else default_logger()
         self._aliases = wire_aliases
         self._requester: TokenRequester | None = None
-        self._lock: asyncio.Lock | None = None
-        self._generation = 0
-        self._advisory_paused_until: datetime | None = None
         self._failed: tuple[int, datetime, ConfirmaError] | None = None
         self.renewals = 0
-        """How many renewals succeeded (useful in tests and metrics)."""
+        """How many renewals this manager made that succeeded (useful in tests and metrics)."""
 
     def bind(self, requester: TokenRequester) -> None:
         """Attach the transport used for validate/renew calls (done by the client)."""
@@ -116,12 +107,12 @@ class TokenManager:
     def __repr__(self) -> str:
         return (
             f"TokenManager(token=<secret>, generation={self._generation}, "
-            f"expires_at={self._expires_at!r})"
+            f"version={self._version}, expires_at={self._expires_at!r})"
         )
 
     @property
     def generation(self) -> int:
-        """Incremented by every successful renewal."""
+        """Incremented by every change of the token in use (renewed, adopted or set)."""
         return self._generation
 
     @property
@@ -134,13 +125,20 @@ class TokenManager:
         return _wire.API_KEY_HEADER, self._token.reveal()
 
     def renewal_due(self) -> bool:
-        """True when the token's known expiry is inside the advisory window (cheap, no await)."""
+        """True when :meth:`ensure_fresh` has work: attach, or a renewal due (cheap, no await).
+
+        That is before the first request (to attach to the store) and when the token's known
+        expiry is inside the advisory window.
+        """
+        if not self._attached:
+            return True
         expires_at = self._expires_at
         return expires_at is not None and expires_at - self._clock() <= self._advisory
 
     async def ensure_fresh(self) -> None:
         """Renew ahead of a known expiry (advisory or mandatory window); no-op otherwise."""
-        if self._expires_at is None:
+        await self.attach()
+        if self._expires_at is None or not self.auto_renew:
             return
         now = self._clock()
         remaining = self._expires_at - now
@@ -190,6 +188,7 @@ class TokenManager:
 
         A 401 is an answer here, not an error: it returns ``is_valid=False``.
         """
+        await self.attach()
         try:
             data = await self._require_requester().send_once(
                 "GET",
@@ -216,9 +215,8 @@ class TokenManager:
         request waiting on it gets the same failure instead of asking ``/renew`` again (a renewal
         storm); an explicit :meth:`renew_token` always asks.
         """
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
+        await self.attach()
+        async with self._get_lock():
             if self._generation != generation:
                 return
             failed = self._failed
@@ -230,20 +228,60 @@ class TokenManager:
             ):
                 raise failed[2].with_traceback(None)
             try:
-                await self._renew_locked(extras)
+                await self._renew_locked(generation, extras, explicit)
             except ConfirmaError as exc:
                 self._failed = (generation, self._clock() + _FAILED_RENEWAL_PAUSE, exc)
                 raise
             self._failed = None
 
-    async def _renew_locked(self, extras: _Extras) -> None:
+    async def _renew_locked(self, generation: int, extras: _Extras, explicit: bool) -> None:
+        # A token newer than the failed one (``generation``) may arrive while we wait for the
+        # store: by a notification, or read below. Either way it is used instead of renewing.
+        if not explicit and not self.auto_renew:
+            try:
+                stored = await self._store.load(self._key)
+            except Exception as exc:
+                raise store_error("reading", exc) from exc
+            if stored is not None:
+                self._adopt(stored)
+            if self._generation != generation:
+                return
+            raise ConfirmaError("automatic token renewal is off (auto_renew=False)")
+        try:
+            await self._renew_shared(generation, extras, explicit)
+        except ConfirmaError:
+            raise
+        except Exception as exc:  # the store's own failure (the HTTP side raises ConfirmaError)
+            raise store_error("renewing through", exc) from exc
+
+    async def _renew_shared(self, generation: int, extras: _Extras, explicit: bool) -> None:
+        async with self._store.renewal(self._key) as guard:
+            # Re-read under the store's lock: a newer version means another replica renewed
+            # (and may have revoked ours): use it rather than renewing again.
+            if guard.current is not None:
+                self._adopt(guard.current)
+            if self._generation != generation and not explicit:
+                return
+            token, expires_at = await self._ask_renewal(extras)
+            try:
+                self._version = (await guard.commit(token, expires_at)).version
+            except Exception as exc:  # the new token is live here; the others will 401
+                self._log.error("token_store_save_failed", error_type=type(exc).__name__)
+        if self._on_renewed is not None:
+            try:
+                await self._on_renewed(token, expires_at)
+            except Exception as exc:  # the new token is already live; never lose it
+                self._log.error("token_renewed_callback_failed", error_type=type(exc).__name__)
+
+    async def _ask_renewal(self, extras: _Extras) -> tuple[str, datetime | None]:
+        """``GET /renew`` with the token in use; the new token is in use when this returns."""
         started = time.perf_counter()
         query, headers = extras
         answer = await self._require_requester().send_once(
             "GET", _wire.PATH_RENEW, self._token.reveal(), params=query, headers=headers, raw=True
         )
-        token, expires_at = _parse_renewal(answer, self._aliases)
-        self._token = _Secret(token)
+        token, expires_at = parse_renewal(answer, self._aliases)
+        self._token = Secret(token)
         self._expires_at = expires_at
         self._generation += 1
         self._advisory_paused_until = None
@@ -254,11 +292,7 @@ class TokenManager:
             expires_at=expires_at.isoformat() if expires_at else None,
             elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
         )
-        if self._on_renewed is not None:
-            try:
-                await self._on_renewed(token, expires_at)
-            except Exception as exc:  # the new token is already live; never lose it
-                self._log.error("token_renewed_callback_failed", error_type=type(exc).__name__)
+        return token, expires_at
 
 
 def _status(exc: BaseException) -> int | None:
@@ -266,29 +300,3 @@ def _status(exc: BaseException) -> int | None:
 
 
 _Extras = tuple["Mapping[str, str] | None", "Mapping[str, str] | None"]
-
-
-def _parse_renewal(answer: Any, aliases: WireAliases | None) -> tuple[str, datetime | None]:
-    """Find the new token and optional expiry in a 2xx renew answer (assumption A20).
-
-    The expiry is read leniently (a guess: unreadable is no expiry). No token raises
-    :class:`TokenNotFoundError` carrying the raw answer, since the old token may be revoked.
-    """
-    data = decode_body(answer.body) if answer.problem is None else None
-    renewed = from_wire(data, RenewedToken, aliases) if isinstance(data, dict) else None
-    if renewed is None or not renewed.token:
-        names = [_wire.RENEW_TOKEN_KEYS[0], *_wire.RENEW_TOKEN_KEYS[1:]]
-        if aliases is not None:
-            names += aliases.names(RenewedToken, "token")
-        raise TokenNotFoundError(
-            f"GET {_wire.PATH_RENEW} answered {answer.status} but no token was found under "
-            f"{', '.join(names)} ({answer.problem or 'keys: ' + ', '.join(map(str, data or ()))})"
-            "; the old token may already be revoked: the answer is in raw_body. Add a wire "
-            "alias RenewedToken.token=<name>.",
-            status=answer.status,
-            method="GET",
-            path=_wire.PATH_RENEW,
-            raw_body=answer.body,
-            keys=[str(k) for k in data] if isinstance(data, dict) else [],
-        )
-    return renewed.token, renewed.expires_at

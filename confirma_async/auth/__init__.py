@@ -1,0 +1,29 @@
+"""Access-token lifecycle: :class:`TokenManager` and the :class:`TokenStore` behind it."""
+
+from __future__ import annotations
+
+from ._manager import TokenManager, TokenRenewedCallback, TokenRequester
+from ._store import (
+    MemoryTokenStore,
+    RenewalGuard,
+    StoredToken,
+    TokenKey,
+    TokenListener,
+    TokenStore,
+    TokenStoreError,
+    TokenSubscription,
+)
+
+__all__ = [
+    "MemoryTokenStore",
+    "RenewalGuard",
+    "StoredToken",
+    "TokenKey",
+    "TokenListener",
+    "TokenManager",
+    "TokenRenewedCallback",
+    "TokenRequester",
+    "TokenStore",
+    "TokenStoreError",
+    "TokenSubscription",
+]

@@ -1,0 +1,59 @@
+"""The redacted token holder and the reading of a ``GET /renew`` answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from .._core import wire as _wire
+from .._core.responses import decode_body
+from ..errors import TokenNotFoundError
+from ..models._aliases import WireAliases
+from ..models._convert import from_wire
+from ..models.onboarding import RenewedToken
+
+__all__ = ["Secret", "parse_renewal"]
+
+
+class Secret:
+    """A string that never shows itself in ``repr``/``str``."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The secret value itself (only for the request header)."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "<secret>"
+
+    __str__ = __repr__
+
+
+def parse_renewal(answer: Any, aliases: WireAliases | None) -> tuple[str, datetime | None]:
+    """Find the new token and optional expiry in a 2xx renew answer (assumption A20).
+
+    The expiry is read leniently (a guess: unreadable is no expiry). No token raises
+    :class:`TokenNotFoundError` carrying the raw answer, since the old token may be revoked.
+    """
+    data = decode_body(answer.body) if answer.problem is None else None
+    renewed = from_wire(data, RenewedToken, aliases) if isinstance(data, dict) else None
+    if renewed is None or not renewed.token:
+        names = [_wire.RENEW_TOKEN_KEYS[0], *_wire.RENEW_TOKEN_KEYS[1:]]
+        if aliases is not None:
+            names += aliases.names(RenewedToken, "token")
+        raise TokenNotFoundError(
+            f"GET {_wire.PATH_RENEW} answered {answer.status} but no token was found under "
+            f"{', '.join(names)} ({answer.problem or 'keys: ' + ', '.join(map(str, data or ()))})"
+            "; the old token may already be revoked: the answer is in raw_body. Add a wire "
+            "alias RenewedToken.token=<name>.",
+            status=answer.status,
+            method="GET",
+            path=_wire.PATH_RENEW,
+            raw_body=answer.body,
+            keys=[str(k) for k in data] if isinstance(data, dict) else [],
+        )
+    return renewed.token, renewed.expires_at
