@@ -138,6 +138,7 @@ def _records(
     statuses = DistributionStatus._value2member_map_
     controls = PaymentControlStatus._value2member_map_
     parse, utc, known, build = datetime.fromisoformat, UTC, _RECORD_KEYS, _build
+    n_known = len(known)
     is_date = DATE_PATTERN.fullmatch
     out: list[DistributionRecord] = []
     append = out.append
@@ -151,7 +152,9 @@ def _records(
             raw_method, raw_status = row["distributionMethod"], row["distributionStatus"]
             raw_control, raw_created = row["paymentControlStatus"], row["createdAt"]
             raw_updated, raw_delivered = row["updatedAt"], row["deliveredAt"]
+            only_known = len(row) == n_known  # every known key is there, so no other one
         except KeyError:
+            only_known = row.keys() <= known
             get = row.get
             number, case_id, raw_day = get("invoiceNumber"), get("caseId"), get("invoiceDate")
             raw_method, raw_status = get("distributionMethod"), get("distributionStatus")
@@ -202,7 +205,7 @@ def _records(
             delivered = parse(raw_delivered)
             if delivered.tzinfo is None:
                 delivered = delivered.replace(tzinfo=utc)
-        if row.keys() <= known:
+        if only_known:
             extra = _EMPTY
         else:
             extra = {k: v for k, v in row.items() if k not in known}

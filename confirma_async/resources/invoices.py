@@ -7,7 +7,8 @@ Every method takes ``extra_headers`` and ``extra_query``: sent in addition to wh
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+import operator
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from typing import Any, Unpack
 
@@ -300,5 +301,5 @@ class Invoices(Resource):
         return fetch
 
 
-def _invoice_number(record: DistributionRecord) -> int | None:
-    return record.invoice_number  # None (no invoice number read): never de-duplicated
+_invoice_number: Callable[[DistributionRecord], int | None] = operator.attrgetter("invoice_number")
+"""The de-duplication key of a record (``None``, no invoice number read: never de-duplicated)."""
