@@ -47,7 +47,8 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Awaitable
+import timeit
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -57,7 +58,14 @@ from _sandbox_proc import start_canned_server, start_sandbox
 
 from confirma_async import ClientConfig, ConfirmaClient, InvoiceRequest
 from confirma_async._core.json import dumps, loads
+from confirma_async._core.responses import RawAnswer
+from confirma_async.models import _convert
+from confirma_async.models._aliases import WireAliases
 from confirma_async.models._convert import from_wire, to_wire
+from confirma_async.models._created_fast import decode_created
+from confirma_async.models.invoices import InvoiceCreated
+from confirma_async.resources._base import Resource
+from confirma_async.resources.invoices import encode_invoice
 from confirma_async.testing import sample_invoice
 
 CONCURRENCIES = (1, 8, 32, 64)
@@ -280,6 +288,48 @@ CHUNK = {
 CANNED_CHUNK = 1_000
 
 
+ANSWER = b'{"invoiceNumber":1,"status":"RECEIVED","receivedAt":"2026-01-05T09:00:00.000Z"}'
+
+
+def components() -> list[tuple[str, float]]:
+    """CPU µs of the per-invoice steps of the submitter, each timed alone (best of 5)."""
+    raw = make_raw(1)[0]
+    line = dumps(raw)
+    data = loads(line)
+    model = from_wire(data, InvoiceRequest)
+    answer = RawAnswer(201, ANSWER)
+
+    def general() -> object:
+        _convert._FAST[InvoiceRequest] = None
+        try:
+            return from_wire(data, InvoiceRequest)
+        finally:
+            _convert._FAST.pop(InvoiceRequest)
+
+    resource = Resource.__new__(Resource)
+    resource._aliases, resource._warned = WireAliases(), set()
+    steps: list[tuple[str, Callable[[], object]]] = [
+        ("read a JSON line (exact Decimal parse)", lambda: loads(line)),
+        (
+            "dict -> validated InvoiceRequest, compiled path",
+            lambda: from_wire(data, InvoiceRequest),
+        ),
+        ("dict -> validated InvoiceRequest, general", general),
+        ("InvoiceRequest -> JSON body (encode_invoice)", lambda: encode_invoice(model)),
+        ("201 answer -> InvoiceCreated, fast path", lambda: decode_created(ANSWER, None)),
+        (
+            "201 answer -> InvoiceCreated, general path",
+            lambda: resource._post_result(answer, InvoiceCreated, "/invoice"),
+        ),
+    ]
+    out = []
+    for name, step in steps:
+        number = 2000
+        best = min(timeit.repeat(step, number=number, repeat=5, timer=time.process_time))
+        out.append((name, best / number * 1e6))
+    return out
+
+
 def report_line(latency: str, concurrency: int, n: int, point: Point) -> str:
     cells = []
     for side in SIDES:
@@ -357,6 +407,11 @@ async def main() -> int:
     ]
     report += tail
     print("\n".join(tail))
+    report.append("")
+    report.append("Per-invoice steps of the submitter, each timed alone (CPU us, best of 5):")
+    for name, micros in components():
+        report.append(f"  {name:<50} {micros:>6.1f}")
+    print("\n".join(report[-7:]))
     figures = goals(points, canned, ratio_seq)
     print()
     for fig in figures:
