@@ -40,6 +40,7 @@ from ..errors import RequestValidationError, ResponseDecodeError
 from ._aliases import _ACTIVE, WireAliases
 from ._fields import WIRE_ALIASES, WIRE_OMIT_NONE, WIRE_TYPE, guess_of, is_wire_field, wire_name
 from ._locate import unwritable
+from ._request_encode import fast_encoder
 from ._request_fast import fast_builder
 from ._scalars import WrongInput, flag_hook, int_flag, register_scalars, type_error
 from ._validate import is_request_class, validate_request
@@ -193,6 +194,16 @@ def to_wire(obj: Any) -> dict[str, Any]:
     Raises only :class:`RequestValidationError` (naming the wire path of the value when it can be
     found) for a value that cannot be written.
     """
+    encode = _ENCODERS.get(type(obj), _NOT_YET)
+    if encode is _NOT_YET:
+        encode = _ENCODERS[type(obj)] = (
+            fast_encoder(type(obj)) if is_request_class(type(obj)) else None
+        )
+    if encode is not None:
+        try:  # the compiled path of a request model: the usual values, else any error
+            return encode(obj)  # type: ignore[no-any-return]
+        except Exception:  # the general path below writes it or says what is wrong
+            pass
     try:
         result: dict[str, Any] = converter.unstructure(obj)
     except RequestValidationError:
@@ -237,6 +248,8 @@ def from_wire(
 
 
 _FAST: dict[Any, Callable[[Any], Any] | None] = {}
+_ENCODERS: dict[Any, Any] = {}
+_NOT_YET = object()
 
 
 def _fast(cls: Any) -> Callable[[Any], Any] | None:

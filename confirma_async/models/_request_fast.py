@@ -40,7 +40,7 @@ from ._fields import (
     wire_name,
 )
 from ._scalars import _CENTS, _MONEY_CONTEXT, MAX_AMOUNT_DIGITS
-from ._validate import _NOT_FREE_TEXT, _NOT_TEXT, _request_classes, amount
+from ._validate import _NOT_FREE_TEXT, _NOT_TEXT, _request_classes, amount, iso_date, positive_int
 
 __all__ = ["Unusual", "fast_builder"]
 
@@ -113,6 +113,7 @@ def _compile(cls: type[Any], validating: bool) -> Callable[[Any], Any]:
         "MISSING": _MISSING,
         "Decimal": Decimal,
         "parse_date": date.fromisoformat,
+        "date": date,
         "new": object.__new__,
         "cls": cls,
         "bad_text": _NOT_TEXT.search,
@@ -278,14 +279,25 @@ def _check_code(f: attrs.Attribute[Any], target: Any, var: str, env: dict[str, A
     body: list[str] = []
     if target is str:
         search = "bad_free_text" if f.metadata.get(FREE_TEXT) else "bad_text"
-        body += [f"if type({var}) is str and {search}({var}) is not None:", "    raise Unusual"]
+        # A printable string (str.isprintable, one C call) holds no control, bidi-override or
+        # surrogate character (categories Cc, Cf, Cs); any other string gets the exact check.
+        body += [
+            f"if type({var}) is str and not {var}.isprintable() and {search}({var}) is not None:",
+            "    raise Unusual",
+        ]
     for n, check in enumerate(checks):
         if check is amount:  # the same rule, tested in one C call (see _amount_ok)
             env["amount_ok"] = _amount_ok
             body += [f"if not amount_ok({var}):", "    raise Unusual"]
             continue
         env[f"check_{var}_{n}"] = check
-        body.append(f"check_{var}_{n}('', {var})")
+        call = f"check_{var}_{n}('', {var})"
+        if check is iso_date:  # passes for an exact date: asked only otherwise (a default)
+            body += [f"if type({var}) is not date:", f"    {call}"]
+        elif check is positive_int:
+            body += [f"if type({var}) is not int or {var} <= 0:", f"    {call}"]
+        else:
+            body.append(call)
     # A nested model (or list of models) was built by its own validating builder: checked there.
     if not body:
         return lines
