@@ -142,7 +142,16 @@ def _records(
     is_date = DATE_PATTERN.fullmatch
     out: list[DistributionRecord] = []
     append = out.append
-    for row in rows:
+    if floats:
+        # The rows were parsed here (and are parsed again if this page falls back): free each
+        # as it is read, so the collector's young generation counts one new object a record,
+        # not two.
+        rows.reverse()
+        take = rows.pop
+        rows_iter: Any = (take() for _ in range(len(rows)))
+    else:
+        rows_iter = rows
+    for row in rows_iter:
         if type(row) is not dict:
             raise _Unusual
         if pairs:
