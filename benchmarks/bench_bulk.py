@@ -311,7 +311,7 @@ def components() -> list[tuple[str, float]]:
     steps: list[tuple[str, Callable[[], object]]] = [
         ("read a JSON line (exact Decimal parse)", lambda: loads(line)),
         (
-            "dict -> validated InvoiceRequest, compiled path",
+            "dict -> validated InvoiceRequest, compiled",
             lambda: from_wire(data, InvoiceRequest),
         ),
         ("dict -> validated InvoiceRequest, general", general),

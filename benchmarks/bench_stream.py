@@ -241,7 +241,7 @@ async def main() -> int:
         "--max-records", "100000",
     )  # fmt: skip
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
-    say(f"sandbox pid {proc.pid} (CPU 0) at {base_url}; client on CPUs {cpus}")
+    print(f"sandbox pid {proc.pid} (CPU 0) at {base_url}; client on CPUs {cpus}")
     try:
         last = await last_generated_day(base_url)
         first = last - timedelta(days=total_days - 1)
