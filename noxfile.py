@@ -50,7 +50,8 @@ def bench(session: nox.Session) -> None:
     """Run every benchmark script and print one table of figures, ratios and goals.
 
     Extra arguments go to ``benchmarks/run_all.py``: ``--quick``, ``--only bulk stream``,
-    ``--strict`` (fail when a goal is missed).
+    ``--strict`` (fail when a goal is missed), ``--no-docs``. A full run writes its figures into
+    ``benchmarks/README.md`` and the guides (``benchmarks/_docs.py``).
     """
     # The benchmarks start the sandbox with `confirma sandbox`; bench_tokens needs asyncpg.
     session.install("-e", ".[cli,postgres]")

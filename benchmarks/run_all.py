@@ -4,7 +4,11 @@ Each script runs in its own process (they pin CPUs and start their own sandboxes
 streamed through as it goes, and writes its figures with ``--json`` for the table at the end.
 ``nox -s bench`` runs this file; ``nox -s bench -- --quick`` passes ``--quick`` to every script.
 
-Usage: ``python benchmarks/run_all.py [--quick] [--only NAME ...] [--strict] [--json PATH]``.
+A full run (not ``--quick``, not ``--no-docs``) then writes each finished script's figures into
+the generated blocks of ``benchmarks/README.md`` and the guides (see ``_docs.py``).
+
+Usage: ``python benchmarks/run_all.py [--quick] [--only NAME ...] [--strict] [--json PATH]
+[--no-docs]``.
 Exit status: 1 if a script failed (or, with ``--strict``, if a goal was missed), else 0.
 """
 
@@ -18,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+import _docs
 
 HERE = Path(__file__).resolve().parent
 
@@ -56,7 +62,9 @@ def status(ok: bool | None) -> str:
     return "" if ok is None else ("OK" if ok else "MISSED")
 
 
-def table(runs: list[tuple[Path, int, float, dict[str, Any] | None]]) -> list[str]:
+def table(
+    runs: list[tuple[Path, int, float, dict[str, Any] | None]], *, with_name: bool = True
+) -> list[str]:
     rows = [("benchmark", "figure", "value", "goal", "")]
     for script, code, seconds, doc in runs:
         name = script.stem.removeprefix("bench_")
@@ -80,11 +88,28 @@ def table(runs: list[tuple[Path, int, float, dict[str, Any] | None]]) -> list[st
             row[2].rjust(widths[2]),
             row[3].ljust(widths[3]),
             row[4],
-        ]
+        ][0 if with_name else 1 :]
         lines.append("  ".join(cells).rstrip())
         if i == 0:
-            lines.append("  ".join("-" * w for w in widths).rstrip())
+            lines.append("  ".join("-" * w for w in widths[0 if with_name else 1 :]).rstrip())
     return lines
+
+
+def write_docs(runs: list[tuple[Path, int, float, dict[str, Any] | None]]) -> None:
+    """Put the figures of every script that finished into the docs' generated blocks."""
+    done = {
+        script.stem.removeprefix("bench_"): (script, code, seconds, doc)
+        for script, code, seconds, doc in runs
+        if doc is not None and not code and doc.get("mode") == "full"
+    }
+    docs = {name: run[3] for name, run in done.items() if run[3] is not None}
+
+    def rows(doc: dict[str, Any]) -> list[str]:
+        name = doc["benchmark"].removeprefix("bench_")
+        return table([done[name]], with_name=False)
+
+    for path in _docs.update(docs, rows):
+        print(f"updated {path.relative_to(HERE.parent)}")
 
 
 def main() -> int:
@@ -93,6 +118,11 @@ def main() -> int:
     parser.add_argument("--only", nargs="+", default=[], metavar="NAME", help="e.g. bulk stream")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a goal is missed")
     parser.add_argument("--json", metavar="PATH", help="also write every script's figures here")
+    parser.add_argument(
+        "--no-docs",
+        action="store_true",
+        help="do not write the figures into benchmarks/README.md and the docs (a full run does)",
+    )
     args = parser.parse_args()
 
     selected = scripts(args.only)
@@ -112,6 +142,8 @@ def main() -> int:
     print("\n".join(table(runs)))
     if args.json:
         Path(args.json).write_text(json.dumps([doc for *_, doc in runs], indent=1))
+    if not args.quick and not args.no_docs:
+        write_docs(runs)
 
     failed = [s.stem for s, code, _, doc in runs if code or doc is None]
     missed = [

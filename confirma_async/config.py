@@ -78,6 +78,11 @@ def _positive(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> Non
         raise ConfigurationError(attribute.name, value, "must be greater than 0")
 
 
+def _positive_or_none(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        _positive(instance, attribute, value)
+
+
 def _non_negative_int(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ConfigurationError(attribute.name, value, "must be an integer >= 0")
@@ -107,7 +112,10 @@ def _non_empty_str(instance: Any, attribute: attrs.Attribute[Any], value: Any) -
 class ClientConfig:
     """Timeouts, retries and connection pool settings. Invalid values raise ConfigurationError.
 
-    Timeouts are in seconds. ``max_retries`` counts re-sends after the first attempt. Backoff is
+    Timeouts are in seconds. ``read_timeout`` bounds each wait for the next chunk of an answer;
+    ``None`` drops that per-read timer (answers are then bounded by ``total_timeout`` alone), which
+    saves a few µs of CPU a request in a bulk upload against a fast server. ``max_retries``
+    counts re-sends after the first attempt. Backoff is
     exponential with full jitter: the n-th wait is uniform in ``[0, min(cap, base * 2**n)]``; a
     ``Retry-After`` from the server is used instead, capped at ``retry_after_cap`` and never below
     ``backoff_base`` (a ``Retry-After`` of 0 or in the past still waits that long).
@@ -124,7 +132,7 @@ class ClientConfig:
     """
 
     connect_timeout: float = attrs.field(default=10.0, validator=_positive)
-    read_timeout: float = attrs.field(default=30.0, validator=_positive)
+    read_timeout: float | None = attrs.field(default=30.0, validator=_positive_or_none)
     total_timeout: float = attrs.field(default=60.0, validator=_positive)
     max_retries: int = attrs.field(default=3, validator=_non_negative_int)
     backoff_base: float = attrs.field(default=0.5, validator=_positive)

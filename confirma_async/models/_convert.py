@@ -40,6 +40,8 @@ from ..errors import RequestValidationError, ResponseDecodeError
 from ._aliases import _ACTIVE, WireAliases
 from ._fields import WIRE_ALIASES, WIRE_OMIT_NONE, WIRE_TYPE, guess_of, is_wire_field, wire_name
 from ._locate import unwritable
+from ._request_encode import fast_encoder
+from ._request_fast import fast_builder
 from ._scalars import WrongInput, flag_hook, int_flag, register_scalars, type_error
 from ._validate import is_request_class, validate_request
 
@@ -192,6 +194,16 @@ def to_wire(obj: Any) -> dict[str, Any]:
     Raises only :class:`RequestValidationError` (naming the wire path of the value when it can be
     found) for a value that cannot be written.
     """
+    encode = _ENCODERS.get(type(obj), _NOT_YET)
+    if encode is _NOT_YET:
+        encode = _ENCODERS[type(obj)] = (
+            fast_encoder(type(obj)) if is_request_class(type(obj)) else None
+        )
+    if encode is not None:
+        try:  # the compiled path of a request model: the usual values, else any error
+            return encode(obj)  # type: ignore[no-any-return]
+        except Exception:  # the general path below writes it or says what is wrong
+            pass
     try:
         result: dict[str, Any] = converter.unstructure(obj)
     except RequestValidationError:
@@ -217,15 +229,38 @@ def from_wire(
     strictly: only the documented JSON types are accepted (see ``_scalars``), and any error, a
     broken documented rule included, is a :class:`RequestValidationError` with the full wire path.
     """
+    if not aliases and (build := _fast(cls)) is not None and _ACTIVE.get() is None:
+        try:  # the compiled path of a request model: the common case, or Unusual
+            result: T = build(data)
+        except Exception:  # the general path below decides the result or the error
+            pass
+        else:
+            return result
     token = _ACTIVE.set(aliases) if aliases else None  # an empty set changes nothing
     try:
-        result: T = (_strict if strict else converter).structure(data, cls)
+        result = (_strict if strict else converter).structure(data, cls)
     except Exception as exc:
         raise _decode_error(exc, data, strict) from exc
     finally:
         if token is not None:
             _ACTIVE.reset(token)
     return result
+
+
+_FAST: dict[Any, Callable[[Any], Any] | None] = {}
+_ENCODERS: dict[Any, Any] = {}
+_NOT_YET = object()
+
+
+def _fast(cls: Any) -> Callable[[Any], Any] | None:
+    """The compiled builder of a request class (see ``_request_fast``), else ``None``."""
+    try:
+        return _FAST[cls]
+    except KeyError:
+        built = _FAST[cls] = fast_builder(cls) if is_request_class(cls) else None
+        return built
+    except TypeError:  # not hashable: not a model class
+        return None
 
 
 @cache

@@ -11,12 +11,15 @@ converter for the whole page, which decodes it leniently or names the bad docume
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
 import attrs
+import orjson
 
-from ..errors import ConfirmaError
+from .._core.responses import decode_body
+from ..errors import ConfirmaError, ResponseDecodeError
 from ._aliases import WireAliases
 from ._convert import from_wire
 from ._fields import wire_name
@@ -30,7 +33,7 @@ from .distribution import (
 )
 from .invoices import DistributionMethod
 
-__all__ = ["decode_distribution_page"]
+__all__ = ["decode_distribution_bytes", "decode_distribution_page"]
 
 _RECORD_KEYS = frozenset(
     wire_name(f) for f in attrs.fields(DistributionRecord) if f.name != "extra"
@@ -39,35 +42,81 @@ _META_KEY = wire_name(attrs.fields(DistributionPage).meta_data)
 _RECORDS_KEY = wire_name(attrs.fields(DistributionPage).distributions)
 
 
+_EMPTY: Mapping[str, Any] = {}
+"""The ``extra`` of every record without unknown keys: one shared empty dict, not a new one per
+record (a million records stream through here, and each dict counts towards the collector's
+young-generation threshold). ``extra`` is a read-only ``Mapping`` of a frozen model."""
+
+
 class _Unusual(Exception):
     """Internal: this page needs the generic converter."""
 
 
 def decode_distribution_page(data: Any, aliases: WireAliases | None = None) -> DistributionPage:
     """Decode a distribution listing answer exactly as ``from_wire(data, DistributionPage)``."""
-    if type(data) is dict and _META_KEY in data:
-        records_key = _RECORDS_KEY
-        if records_key not in data and aliases is not None:
-            for alias, _ in aliases.pairs(DistributionPage):
-                if alias in data:
-                    records_key = alias
-                    break
-        rows = data.get(records_key, [])
-        if type(rows) is list:
-            pairs = aliases.pairs(DistributionRecord) if aliases is not None else ()
-            try:
-                records = _records(rows, pairs)
-                meta = from_wire(data[_META_KEY], DistributionMeta, aliases)
-            except (_Unusual, ConfirmaError, KeyError, TypeError, ValueError):
-                pass  # the generic converter decides, with its precise error paths
-            else:
-                extra = (
-                    {}
-                    if len(data) <= 1 + (records_key in data)
-                    else {k: v for k, v in data.items() if k != _META_KEY and k != records_key}
-                )
-                return DistributionPage(meta_data=meta, distributions=records, extra=extra)
-    return from_wire(data, DistributionPage, aliases)
+    page = _fast_page(data, aliases, floats=False)
+    return page if page is not None else from_wire(data, DistributionPage, aliases)
+
+
+def decode_distribution_bytes(raw: bytes, aliases: WireAliases | None = None) -> DistributionPage:
+    """Decode a distribution listing answer from its bytes, exactly as the general path would.
+
+    orjson parses about twice as fast as the standard library, but reads a fraction as a binary
+    float; the fast decoder takes only integers and strings in the fields it knows and refuses a
+    page with a float anywhere else (``extra``, the metadata), so such a page, or bytes orjson
+    refuses, are parsed again exactly (``Decimal``) and decoded the general way.
+    """
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
+    else:
+        page = _fast_page(data, aliases, floats=True)
+        if page is not None:
+            return page
+    body = decode_body(raw)
+    if isinstance(body, str):
+        raise ResponseDecodeError("response is not JSON", path="$", body=body)
+    return decode_distribution_page(body, aliases)
+
+
+def _fast_page(data: Any, aliases: WireAliases | None, floats: bool) -> DistributionPage | None:
+    """The page, or ``None`` if anything is unusual (a float anywhere, if ``floats``)."""
+    if type(data) is not dict or _META_KEY not in data:
+        return None
+    records_key = _RECORDS_KEY
+    if records_key not in data and aliases is not None:
+        for alias, _ in aliases.pairs(DistributionPage):
+            if alias in data:
+                records_key = alias
+                break
+    rows = data.get(records_key, [])
+    if type(rows) is not list:
+        return None
+    pairs = aliases.pairs(DistributionRecord) if aliases is not None else ()
+    extra: dict[str, Any] = (
+        {}
+        if len(data) <= 1 + (records_key in data)
+        else {k: v for k, v in data.items() if k != _META_KEY and k != records_key}
+    )
+    if floats and (_has_float(data[_META_KEY]) or _has_float(extra)):
+        return None
+    try:
+        records = _records(rows, pairs, floats)
+        meta = from_wire(data[_META_KEY], DistributionMeta, aliases)
+    except (_Unusual, ConfirmaError, KeyError, TypeError, ValueError):
+        return None  # the generic converter decides, with its precise error paths
+    return DistributionPage(meta_data=meta, distributions=records, extra=extra)
+
+
+def _has_float(value: Any) -> bool:
+    """True if a float is anywhere in this parsed JSON value."""
+    kind = type(value)
+    if kind is dict:
+        return any(_has_float(item) for item in value.values())
+    if kind is list:
+        return any(_has_float(item) for item in value)
+    return kind is float
 
 
 def _renamed(row: dict[str, Any], pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
@@ -81,16 +130,28 @@ def _renamed(row: dict[str, Any], pairs: tuple[tuple[str, str], ...]) -> dict[st
     return out
 
 
-def _records(rows: list[Any], pairs: tuple[tuple[str, str], ...]) -> list[DistributionRecord]:
+def _records(
+    rows: list[Any], pairs: tuple[tuple[str, str], ...], floats: bool = False
+) -> list[DistributionRecord]:
     dates: dict[str, date] = {}  # a window repeats a handful of invoice dates: share the objects
     methods = DistributionMethod._value2member_map_
     statuses = DistributionStatus._value2member_map_
     controls = PaymentControlStatus._value2member_map_
     parse, utc, known, build = datetime.fromisoformat, UTC, _RECORD_KEYS, _build
+    n_known = len(known)
     is_date = DATE_PATTERN.fullmatch
     out: list[DistributionRecord] = []
     append = out.append
-    for row in rows:
+    if floats:
+        # The rows were parsed here (and are parsed again if this page falls back): free each
+        # as it is read, so the collector's young generation counts one new object a record,
+        # not two.
+        rows.reverse()
+        take = rows.pop
+        rows_iter: Any = (take() for _ in range(len(rows)))
+    else:
+        rows_iter = rows
+    for row in rows_iter:
         if type(row) is not dict:
             raise _Unusual
         if pairs:
@@ -100,7 +161,9 @@ def _records(rows: list[Any], pairs: tuple[tuple[str, str], ...]) -> list[Distri
             raw_method, raw_status = row["distributionMethod"], row["distributionStatus"]
             raw_control, raw_created = row["paymentControlStatus"], row["createdAt"]
             raw_updated, raw_delivered = row["updatedAt"], row["deliveredAt"]
+            only_known = len(row) == n_known  # every known key is there, so no other one
         except KeyError:
+            only_known = row.keys() <= known
             get = row.get
             number, case_id, raw_day = get("invoiceNumber"), get("caseId"), get("invoiceDate")
             raw_method, raw_status = get("distributionMethod"), get("distributionStatus")
@@ -151,7 +214,12 @@ def _records(rows: list[Any], pairs: tuple[tuple[str, str], ...]) -> list[Distri
             delivered = parse(raw_delivered)
             if delivered.tzinfo is None:
                 delivered = delivered.replace(tzinfo=utc)
-        extra = {} if row.keys() <= known else {k: v for k, v in row.items() if k not in known}
+        if only_known:
+            extra = _EMPTY
+        else:
+            extra = {k: v for k, v in row.items() if k not in known}
+            if floats and _has_float(extra):
+                raise _Unusual
         append(
             build(number, day, case_id, method, status, control, created, updated, delivered, extra)
         )

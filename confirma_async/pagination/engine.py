@@ -269,7 +269,17 @@ class WindowEngine(Generic[T]):
                 skip = self._skip
             else:
                 self._skip = set()  # past the resumed window: nothing left to skip
-        seen: set[Hashable] = set()
+        keys = list(map(key, items))
+        seen: set[Hashable] = set(keys)
+        if (
+            len(seen) == len(keys)
+            and None not in seen
+            and seen.isdisjoint(prev)
+            and (skip is None or seen.isdisjoint(skip))
+        ):  # the usual page: nothing to drop, checked at C speed
+            self._prev_keys = seen
+            return list(items)
+        seen = set()
         out: list[T] = []
         for item in items:
             k = key(item)

@@ -54,13 +54,19 @@ class Resource:
         params: dict[str, str] | None,
         extra_headers: ExtraHeaders,
         extra_query: ExtraQuery,
+        *,
+        decode: Callable[[bytes], Any] | None = None,
     ) -> Any:
-        """``GET path`` with the call's extras; the decoded JSON body (``None`` for 204/empty)."""
+        """``GET path`` with the call's extras; the decoded JSON body (``None`` for 204/empty).
+
+        ``decode`` turns the 2xx body's bytes into the result itself (a fast typed decoder).
+        """
         return await self._transport.request(
             "GET",
             path,
             params=with_query(params, extra_query),
             headers=check_headers(extra_headers),
+            decode=decode,
         )
 
     async def _post(

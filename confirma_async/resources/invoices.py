@@ -6,7 +6,9 @@ Every method takes ``extra_headers`` and ``extra_query``: sent in addition to wh
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import operator
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from typing import Any, Unpack
 
@@ -26,7 +28,8 @@ from .._core.json import dumps
 from .._core.responses import RawAnswer
 from ..errors import LookupInconclusiveError, RequestValidationError
 from ..models._convert import to_wire
-from ..models._distribution_fast import decode_distribution_page
+from ..models._created_fast import decode_created
+from ..models._distribution_fast import decode_distribution_bytes
 from ..models.actions import ActionsQueued, ActionsRequest
 from ..models.cases import CaseDetails
 from ..models.distribution import DistributionPage, DistributionRecord
@@ -85,6 +88,9 @@ class Invoices(Resource):
             headers=check_headers(extra_headers) if extra_headers is not None else None,
             raw=True,
         )
+        created = decode_created(answer.body, self._aliases) if answer.problem is None else None
+        if created is not None:
+            return created  # the usual answer, decoded fast exactly as _post_result would
         return self._post_result(answer, InvoiceCreated, _wire.PATH_INVOICE)
 
     async def create_actions(
@@ -149,8 +155,14 @@ class Invoices(Resource):
             )
         if fetch_type is not None:
             params[_wire.Q_FETCH_TYPE] = fetch_type
-        data = await self._get(_wire.PATH_INVOICE_DISTRIBUTION, params, extra_headers, extra_query)
-        return decode_distribution_page(data, self._aliases)
+        page: DistributionPage = await self._get(
+            _wire.PATH_INVOICE_DISTRIBUTION,
+            params,
+            extra_headers,
+            extra_query,
+            decode=functools.partial(decode_distribution_bytes, aliases=self._aliases),
+        )
+        return page
 
     async def find_distribution(
         self,
@@ -289,5 +301,5 @@ class Invoices(Resource):
         return fetch
 
 
-def _invoice_number(record: DistributionRecord) -> int | None:
-    return record.invoice_number  # None (no invoice number read): never de-duplicated
+_invoice_number: Callable[[DistributionRecord], int | None] = operator.attrgetter("invoice_number")
+"""The de-duplication key of a record (``None``, no invoice number read: never de-duplicated)."""

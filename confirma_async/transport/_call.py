@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,7 @@ class Call:
     extra_headers: Mapping[str, str] | None = None
     raw: bool = False
     token: str | None = None
+    decode: Callable[[bytes], Any] | None = None
     attempts: int = 0
     generation: int = 0
     hops: int = 0

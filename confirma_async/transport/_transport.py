@@ -109,6 +109,7 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         raw: bool = False,
         encoded: bytes | None = None,
+        decode: Callable[[bytes], Any] | None = None,
     ) -> Any:
         """Send a request and return its decoded JSON body (``None`` for 204/empty).
 
@@ -119,7 +120,8 @@ class Transport:
         renewal's error. ``api_key`` sends another key instead of the managed token (the partner
         provisioning token of *create client*); such a request is retried but never triggers a
         renewal. ``headers`` are sent in addition (checked by the caller). ``raw`` returns a
-        2xx answer as a :class:`RawAnswer` instead of decoding it.
+        2xx answer as a :class:`RawAnswer` instead of decoding it; ``decode`` decodes a 2xx
+        body itself (bytes in, result out; it raises ``ResponseDecodeError``).
         """
         try:
             body = encoded if json is None else _json.dumps(json)
@@ -127,6 +129,7 @@ class Transport:
             raise RequestValidationError("body", None, f"cannot be written as JSON: {exc}") from exc
         idem = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
         call = Call(method, path, self._url(path), params, body, idem, headers, raw)
+        call.decode = decode
         if api_key is not None:
             call.token = api_key
         elif self._tokens.renewal_due():
@@ -245,6 +248,8 @@ class Transport:
             call.hops += 1
             return await self._attempt(call)
         if resp.status < 300:
+            if call.decode is not None:
+                return call.decode(raw)
             if resp.status == 204:
                 return None
             body = decode_body(raw)
