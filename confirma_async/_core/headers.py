@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from multidict import CIMultiDict
 
-__all__ = ["RequestHeaders"]
+__all__ = ["RequestHeaders", "merged_headers"]
 
 
 class RequestHeaders:
@@ -37,9 +37,14 @@ class RequestHeaders:
             if body is not None:
                 headers["Content-Type"] = "application/json"
             self._cache[key] = headers
-        if not extra:
-            return headers
-        merged = CIMultiDict(headers)
-        for name, value in extra.items():
-            merged[name] = value
-        return merged
+        return merged_headers(headers, extra)
+
+
+def merged_headers(base: Mapping[str, str], extra: Mapping[str, str] | None) -> Mapping[str, str]:
+    """``base`` with ``extra`` over it, names compared without case (``base`` if no ``extra``)."""
+    if not extra:
+        return base
+    merged = CIMultiDict(base)
+    for name, value in extra.items():
+        merged[name] = value
+    return merged
