@@ -250,7 +250,7 @@ class ConfirmaClient(AsyncClosing):
         if self._closed:
             raise ClientClosedError("this ConfirmaClient is closed")
         if self._session is None:
-            self._session = self._plumbing.build_session(self.config)
+            self._session = self._plumbing.build_session(self.config, self._base_url)
         return self._session
 
     def _get_callers_session(self) -> aiohttp.ClientSession:

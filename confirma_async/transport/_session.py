@@ -6,6 +6,12 @@ closed by the client), or have the client build one with ``ssl`` (an ``SSLContex
 path), ``proxy``, ``trust_env`` (on by default: ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY`` apply),
 ``trace_configs`` and ``connector_options`` (passed to ``aiohttp.TCPConnector``). TLS verification
 stays on unless the caller passes a context of their own (assumption A40).
+
+``trust_env`` is resolved once, when the session is built, for the client's one origin (redirects
+are followed only within it): the proxy the environment names for the base URL (unless
+``NO_PROXY`` covers its host), with credentials from the proxy URL or ``.netrc``. aiohttp's own
+``trust_env`` would look the environment and ``.netrc`` up again on every request, in a thread,
+which costs more CPU than the rest of a request (assumption A41).
 """
 
 from __future__ import annotations
@@ -93,28 +99,34 @@ class Plumbing:
             connector_options=_connector_options(connector_options),
         )
 
+    def proxy_for(self, base_url: str) -> tuple[URL | None, aiohttp.BasicAuth | None]:
+        """The proxy requests to ``base_url`` go through (``proxy=``, else the environment's)."""
+        if self.proxy is not None:
+            return URL(self.proxy), None
+        if self.trust_env and self.session is None:
+            try:
+                return aiohttp.helpers.get_env_proxy_for_url(URL(base_url))
+            except LookupError:
+                pass
+        return None, None
+
     def check_clear_text(self, base_url: str, config: ClientConfig) -> None:
         """Refuse to send the key in clear to a proxy off loopback (plain-http base URL)."""
-        url = URL(base_url)
-        if url.scheme != "http" or config.allow_insecure_http or self.session is not None:
+        if URL(base_url).scheme != "http" or config.allow_insecure_http:
             return
-        proxy = self.proxy
-        if proxy is None and self.trust_env:
-            try:
-                proxy_url, _ = aiohttp.helpers.get_env_proxy_for_url(url)
-            except LookupError:
-                return
-            proxy = str(proxy_url)
-        if proxy is not None and not is_loopback(URL(proxy).host or ""):
+        proxy, _ = self.proxy_for(base_url)
+        if proxy is not None and not is_loopback(proxy.host or ""):
             raise ConfigurationError(
                 "proxy",
-                str(URL(proxy).with_user(None).with_password(None)),
+                str(proxy.with_user(None).with_password(None)),
                 "would receive the API key in clear (the base URL is plain http): use https, "
                 "NO_PROXY for this host, or ClientConfig(allow_insecure_http=True)",
             )
 
-    def build_session(self, config: ClientConfig) -> aiohttp.ClientSession:
+    def build_session(self, config: ClientConfig, base_url: str) -> aiohttp.ClientSession:
         """A new session with these options and the configuration's pool and timeouts."""
+        self.check_clear_text(base_url, config)  # the environment may have changed since
+        proxy, proxy_auth = self.proxy_for(base_url)
         connector = aiohttp.TCPConnector(
             limit=config.pool_limit,
             keepalive_timeout=config.keepalive_timeout,
@@ -124,8 +136,9 @@ class Plumbing:
         return aiohttp.ClientSession(
             connector=connector,
             timeout=client_timeout(config),
-            proxy=self.proxy,
-            trust_env=self.trust_env,
+            proxy=proxy,
+            proxy_auth=proxy_auth,
+            trust_env=False,  # resolved above, once (see the module doc)
             trace_configs=list(self.trace_configs) or None,
             # The transport serialises JSON itself (exact Decimal amounts).
             json_serialize=_no_json_serialize,
