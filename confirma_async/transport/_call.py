@@ -137,8 +137,7 @@ def for_call(renewal: ConfirmaError, method: str, path: str) -> ConfirmaError:
         return type(renewal)(
             f"not sent: renewing the token first failed: {renewal.message}",
             status=renewal.status,
-            code=renewal.code,
-            request_id=renewal.request_id,
+            code=renewal.code,  # the renewal's request id stays on the cause
             method=method,
             path=path,
         )

@@ -65,7 +65,11 @@ class Proxy:
                 h for h in rest.split(b"\r\n") if h and not h.lower().startswith(b"connection:")
             ]
             length = next(
-                (int(h.split(b":", 1)[1]) for h in headers if h.lower().startswith(b"content-length:")),
+                (
+                    int(h.split(b":", 1)[1])
+                    for h in headers
+                    if h.lower().startswith(b"content-length:")
+                ),
                 0,
             )
             body = await reader.readexactly(length) if length else b""

@@ -96,7 +96,9 @@ def test_a_retried_request_logs_its_fields_in_the_message(basic_config_output: s
         r"elapsed_ms=[\d.]+ request_id=\S+",
         second,
     )
-    (retry,) = [line for line in lines_of(basic_config_output, "confirma_retry") if "/payments" in line]
+    (retry,) = [
+        line for line in lines_of(basic_config_output, "confirma_retry") if "/payments" in line
+    ]
     assert re.fullmatch(
         r"INFO:confirma_async:confirma_retry method=GET path=/payments status=503 attempt=1 "
         r"error_type=ServerError request_id=\S+ outcome_unknown=False wait_s=[\d.]+",
@@ -114,9 +116,7 @@ def test_running_out_of_retries_is_one_warning_with_the_fields(basic_config_outp
 
 
 def test_a_post_whose_outcome_is_unknown_says_so(basic_config_output: str) -> None:
-    (post,) = [
-        line for line in lines_of(basic_config_output, "confirma_request") if "POST" in line
-    ]
+    (post,) = [line for line in lines_of(basic_config_output, "confirma_request") if "POST" in line]
     assert "status=503" in post
     assert post.endswith("outcome_unknown=True")
 
