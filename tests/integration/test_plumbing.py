@@ -1,4 +1,4 @@
-"""HTTP plumbing: proxies from the environment, a caller's session, TLS contexts, connector options."""
+"""HTTP plumbing: proxies from the environment, a caller's session, TLS contexts, connectors."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ async def proxy() -> AsyncIterator[Proxy]:
 
 @pytest.fixture(scope="module")
 def tls() -> Iterator[TLS]:
-    yield TLS()
+    return TLS()
 
 
 def client_for(sandbox: Sandbox, **options: Any) -> ConfirmaClient:
@@ -156,27 +156,31 @@ async def test_options_that_cannot_apply_to_a_callers_session_are_refused(
 
 
 async def test_a_custom_ssl_context_is_used(tls: TLS) -> None:
-    async with tls_api(tls) as (base_url, seen):
-        async with ConfirmaClient(
-            api_key="k" * 20, base_url=base_url, ssl=tls.client_context()
-        ) as client:
-            assert (await client.onboarding.validate_token()).is_valid
+    async with (
+        tls_api(tls) as (base_url, seen),
+        ConfirmaClient(api_key="k" * 20, base_url=base_url, ssl=tls.client_context()) as client,
+    ):
+        assert (await client.onboarding.validate_token()).is_valid
     assert len(seen) == 1
 
 
 async def test_a_ca_bundle_path_is_used(tls: TLS, tmp_path: Path) -> None:
     bundle = tmp_path / "ca.pem"
     tls.ca.cert_pem.write_to_path(str(bundle))
-    async with tls_api(tls) as (base_url, _):
-        async with ConfirmaClient(api_key="k" * 20, base_url=base_url, ssl=bundle) as client:
-            assert (await client.onboarding.validate_token()).is_valid
+    async with (
+        tls_api(tls) as (base_url, _),
+        ConfirmaClient(api_key="k" * 20, base_url=base_url, ssl=bundle) as client,
+    ):
+        assert (await client.onboarding.validate_token()).is_valid
 
 
 async def test_verification_stays_on_by_default(tls: TLS) -> None:
-    async with tls_api(tls) as (base_url, seen):
-        async with ConfirmaClient(api_key="k" * 20, base_url=base_url) as client:
-            with pytest.raises(APIConnectionError, match="certificate"):
-                await client.onboarding.validate_token()
+    async with (
+        tls_api(tls) as (base_url, seen),
+        ConfirmaClient(api_key="k" * 20, base_url=base_url) as client,
+    ):
+        with pytest.raises(APIConnectionError, match="certificate"):
+            await client.onboarding.validate_token()
     assert seen == []
 
 

@@ -1,4 +1,4 @@
-"""Logs a person can read with the standard library, structured ones for structlog, no ``backoff``."""
+"""Logs a person can read under plain logging, structured for structlog, no ``backoff``."""
 
 from __future__ import annotations
 

@@ -68,7 +68,8 @@ async def test_a_call_is_one_span_with_a_client_span_per_attempt(
     assert call.attributes["confirma.outcome_unknown"] is False
     first, second = children(spans, call)
     assert (first.kind, first.name, second.name) == (SpanKind.CLIENT, "GET", "GET")
-    assert first.attributes is not None and second.attributes is not None
+    assert first.attributes is not None
+    assert second.attributes is not None
     assert first.attributes["http.response.status_code"] == 503
     assert first.attributes["error.type"] == "ServerError"
     assert first.status.status_code is StatusCode.ERROR

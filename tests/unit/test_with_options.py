@@ -1,4 +1,4 @@
-"""``client.with_options(...)``: per-call timeout, retries and headers on a view sharing the client."""
+"""``client.with_options(...)``: per-call timeout, retries and headers on a shared-client view."""
 
 from __future__ import annotations
 
