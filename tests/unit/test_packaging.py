@@ -17,7 +17,7 @@ import confirma_async
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 PROJECT = PYPROJECT["project"]
-HOME = "https://github.com/confirma-async/confirma_async"
+HOME = "https://github.com/confirma-async/confirma-async"
 
 
 @pytest.fixture(scope="module")
@@ -74,10 +74,16 @@ def test_the_classifiers_claim_what_the_project_supports() -> None:
     assert PROJECT["requires-python"] == f">={claimed[0]}"
 
 
-def test_every_project_url_is_the_one_home() -> None:
+def test_the_project_urls_agree_with_each_other_and_the_docs_site() -> None:
     urls = PROJECT["urls"]
     assert {"Homepage", "Repository", "Issues", "Changelog", "Documentation"} <= set(urls)
-    assert all(u == HOME or u.startswith(HOME + "/") for u in urls.values())
+    repository = [u for name, u in urls.items() if name != "Documentation"]
+    assert all(u == HOME or u.startswith(HOME + "/") for u in repository)
+    mkdocs = (ROOT / "mkdocs.yml").read_text()
+    assert re.search(rf'^repo_url: .*"{re.escape(HOME)}"\]$', mkdocs, re.MULTILINE)
+    site = re.search(r'^site_url: .*"(https://[^"]+)"\]$', mkdocs, re.MULTILINE)
+    assert site is not None
+    assert urls["Documentation"] == site.group(1)
     assert metadata("confirma-async").get_all("Project-URL")
 
 
