@@ -108,6 +108,7 @@ def default_logger() -> Any:
     # the transport skip building per-attempt debug events nobody will see.
     return structlog.wrap_logger(
         logging.getLogger(LOGGER_NAME),
-        processors=[redact_processor, render_message],
+        # filter_by_level first: an event the stdlib logger would drop is not rendered at all.
+        processors=[structlog.stdlib.filter_by_level, redact_processor, render_message],
         wrapper_class=structlog.stdlib.BoundLogger,
     ).bind()
