@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from yarl import URL
@@ -31,15 +31,15 @@ class Call:
     idempotent: bool
     extra_headers: Mapping[str, str] | None = None
     raw: bool = False
+    options: Mapping[str, Any] | None = None
+    """Per-request aiohttp arguments (a caller's session, ``with_options``); usually none."""
     token: str | None = None
     decode: Callable[[bytes], Any] | None = None
     attempts: int = 0
     generation: int = 0
     hops: int = 0
-    options: Mapping[str, Any] | None = None
-    """Per-request aiohttp arguments (a caller's session, ``with_options``); usually none."""
-    response: Any = None
-    """The last attempt's response (status and headers; for logs and spans)."""
+    response: Any = field(init=False, repr=False)
+    """The last attempt's response (status and headers; for logs and spans), set once one came."""
 
 
 def outcome_unknown_after(call: Call, status: int) -> bool:

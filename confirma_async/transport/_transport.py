@@ -28,7 +28,7 @@ import aiohttp
 from yarl import URL
 
 from .._core import json as _json
-from .._core.headers import RequestHeaders, merged_headers
+from .._core.headers import RequestHeaders
 from .._core.redirects import MAX_HOPS, redirect_target
 from .._core.responses import (
     RawAnswer,
@@ -79,7 +79,7 @@ class Transport:
         self._headers = RequestHeaders(config.user_agent)
         # Per-request aiohttp arguments (a caller's session, a with_options view): None, usually.
         self._send_options = request_options
-        self._view_headers: Mapping[str, str] | None = None
+        self._view_headers: Mapping[str, str] = {}
         self._retries = self._retry_loop(config.max_retries)
 
     def _retry_loop(self, max_retries: int) -> RetryLoop[Call]:
@@ -114,8 +114,9 @@ class Transport:
                 "timeout": call_timeout(self._config, timeout),
             }
         view._retries = view._retry_loop(view_retries(max_retries, self._retries.max_retries))
-        if headers is not None:
-            view._view_headers = {**(self._view_headers or {}), **view_headers(headers)}
+        if headers is not None:  # sent like the client's own headers (a call's extra_headers win)
+            view._view_headers = {**self._view_headers, **view_headers(headers)}
+            view._headers = RequestHeaders(self._config.user_agent, view._view_headers)
         return view
 
     def span(self, name: str, attributes: Mapping[str, Any]) -> AbstractContextManager[Any]:
@@ -169,12 +170,10 @@ class Transport:
         except (ValueError, TypeError) as exc:  # nothing was sent: a known failure
             raise RequestValidationError("body", None, f"cannot be written as JSON: {exc}") from exc
         idem = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
-        if self._view_headers is not None:  # a with_options view: its headers, the call's win
-            headers = merged_headers(self._view_headers, headers)
-        call = Call(method, path, self._url(path), params, body, idem, headers, raw)
+        call = Call(
+            method, path, self._url(path), params, body, idem, headers, raw, self._send_options
+        )
         call.decode = decode
-        if self._send_options is not None:
-            call.options = self._send_options
         if api_key is not None:
             call.token = api_key
         elif self._tokens.renewal_due():
@@ -216,7 +215,18 @@ class Transport:
         raw: bool = False,
     ) -> Any:
         """One attempt with an explicit token: no retries, no renewal (for validate/renew)."""
-        call = Call(method, path, self._url(path), params, None, False, headers, raw, token)
+        call = Call(
+            method,
+            path,
+            self._url(path),
+            params,
+            None,
+            False,
+            headers,
+            raw,
+            self._send_options,
+            token,
+        )
         try:
             return await self._attempt(call)
         except Retryable as failure:
