@@ -13,6 +13,7 @@ from yarl import URL
 from .._core import wire as _wire
 from .._core.responses import build_status_error, parse_retry_after
 from .._core.retrying import Retryable
+from ..auth import TokenManager
 from ..config import ClientConfig
 from ..errors import APIConnectionError, APIStatusError, ConfirmaError, RateLimitError
 
@@ -126,6 +127,17 @@ def log_retry(log: Any, call: Call, error: ConfirmaError, wait: float) -> None:
 def log_giveup(log: Any, call: Call, error: ConfirmaError) -> None:
     """The event when the retries ran out (the last error is raised after it)."""
     log.warning("confirma_giveup", **_error_fields(call, error))
+
+
+async def renew_first(tokens: TokenManager, method: str, path: str) -> None:
+    """Renew ahead of a known expiry before sending ``method path``; a failure names that call."""
+    try:
+        await tokens.ensure_fresh()
+    except ConfirmaError as renewal:  # the user's endpoint in the error; the renewal is the cause
+        error = for_call(renewal, method, path)
+        if error is renewal:
+            raise
+        raise error from renewal
 
 
 def for_call(renewal: ConfirmaError, method: str, path: str) -> ConfirmaError:

@@ -45,7 +45,7 @@ from ..errors import (
     ResponseDecodeError,
     ResponseTooLargeError,
 )
-from ._call import Call, Params, for_call, log_attempt, log_giveup, log_retry, raise_status
+from ._call import Call, Params, log_attempt, log_giveup, log_retry, raise_status, renew_first
 from ._session import call_timeout, view_headers, view_retries
 
 __all__ = ["RawAnswer", "Transport"]
@@ -177,13 +177,7 @@ class Transport:
         if api_key is not None:
             call.token = api_key
         elif self._tokens.renewal_due():
-            try:
-                await self._tokens.ensure_fresh()
-            except ConfirmaError as renewal:  # name the user's endpoint; the renewal is the cause
-                error = for_call(renewal, method, path)
-                if error is renewal:
-                    raise
-                raise error from renewal
+            await renew_first(self._tokens, method, path)
         # Perf: the first attempt is awaited right here, not through ``_send``: every await layer
         # is re-entered at each suspension of the request, and this is the hot path.
         try:
@@ -215,18 +209,8 @@ class Transport:
         raw: bool = False,
     ) -> Any:
         """One attempt with an explicit token: no retries, no renewal (for validate/renew)."""
-        call = Call(
-            method,
-            path,
-            self._url(path),
-            params,
-            None,
-            False,
-            headers,
-            raw,
-            self._send_options,
-            token,
-        )
+        url = self._url(path)
+        call = Call(method, path, url, params, None, False, headers, raw, self._send_options, token)
         try:
             return await self._attempt(call)
         except Retryable as failure:
