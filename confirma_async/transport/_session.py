@@ -170,7 +170,8 @@ def call_timeout(config: ClientConfig, timeout: object) -> aiohttp.ClientTimeout
     """A per-call ``timeout=``: a ``ClientTimeout`` as it is, or seconds for the whole call.
 
     Seconds bound every phase as well (none may exceed the total; the pool wait, connect and
-    read timeouts of the configuration still apply when shorter).
+    read timeouts of the configuration still apply when shorter; ``read_timeout=None`` stays
+    without a per-read timer).
     """
     if isinstance(timeout, aiohttp.ClientTimeout):
         return timeout
@@ -183,7 +184,7 @@ def call_timeout(config: ClientConfig, timeout: object) -> aiohttp.ClientTimeout
         total=total,
         connect=min(config.pool_timeout, total),
         sock_connect=min(config.connect_timeout, total),
-        sock_read=min(config.read_timeout, total),
+        sock_read=None if config.read_timeout is None else min(config.read_timeout, total),
     )
 
 

@@ -11,7 +11,13 @@ import pytest
 from aiohttp import web
 from aioresponses import aioresponses
 
-from confirma_async import APITimeoutError, ConfigurationError, ConfirmaClient, ServerError
+from confirma_async import (
+    APITimeoutError,
+    ClientConfig,
+    ConfigurationError,
+    ConfirmaClient,
+    ServerError,
+)
 
 from .conftest import BASE, FAST, TOKEN, calls, url
 
@@ -152,3 +158,14 @@ async def test_a_views_timeout_does_not_bind_the_clients_own_calls() -> None:
             assert await plain == []
     finally:
         await servers.aclose()
+
+
+async def test_a_per_call_timeout_keeps_a_client_without_a_read_timer_so(
+    mocked: aioresponses,
+) -> None:
+    mocked.get(url("/payments"), payload=[])
+    config = ClientConfig(read_timeout=None)
+    async with ConfirmaClient(api_key=TOKEN, base_url=BASE, config=config) as client:
+        await client.with_options(timeout=3).payments.payments_window(DAY, DAY)
+    timeout = calls(mocked, "GET", "/payments")[0].kwargs["timeout"]
+    assert (timeout.total, timeout.sock_read) == (3.0, None)
