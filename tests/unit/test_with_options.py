@@ -160,7 +160,7 @@ async def test_a_views_timeout_does_not_bind_the_clients_own_calls() -> None:
         await servers.aclose()
 
 
-async def test_a_per_call_timeout_keeps_a_client_without_a_read_timer_so(
+async def test_a_per_call_timeout_adds_no_read_timer_to_a_client_without_one(
     mocked: aioresponses,
 ) -> None:
     mocked.get(url("/payments"), payload=[])
