@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
@@ -14,7 +16,13 @@ from ._core.logging import default_logger
 from .auth import TokenKey, TokenManager, TokenRenewedCallback, TokenStore
 from .batch.journal import Journal
 from .batch.submitter import BatchSubmitter
-from .config import ClientConfig, Environment, resolve_base_url
+from .config import (
+    ClientConfig,
+    Environment,
+    api_key_from_env,
+    endpoint_from_env,
+    resolve_base_url,
+)
 from .errors import ClientClosedError, ConfigurationError
 from .models._aliases import WireAliases
 from .resources.accounting import Accounting
@@ -22,6 +30,7 @@ from .resources.invoices import Invoices
 from .resources.onboarding import Onboarding
 from .resources.payments import Payments
 from .transport import Transport
+from .transport._session import Plumbing, SSLOption
 
 
 class ConfirmaClient(AsyncClosing):
@@ -34,6 +43,21 @@ class ConfirmaClient(AsyncClosing):
 
     or call :meth:`aclose` yourself. The client owns one ``aiohttp.ClientSession``, created on first
     use inside the running event loop and closed by :meth:`aclose`.
+
+    ``api_key``, ``environment`` and ``base_url`` not given are read from ``CONFIRMA_API_KEY`` and
+    ``CONFIRMA_ENVIRONMENT`` or ``CONFIRMA_BASE_URL`` (the command line's names); an explicit
+    ``environment`` or ``base_url`` wins over both variables.
+
+    HTTP plumbing (see the *Proxies, CAs and sessions* guide): ``session`` is your own
+    ``aiohttp.ClientSession``, used as it is and never closed by the client (its connector, proxy
+    and TLS settings apply; ``ClientConfig``'s pool settings do not, its timeouts do); otherwise
+    the client builds one with ``ssl`` (an ``ssl.SSLContext``, or the path of a CA bundle; TLS
+    verification stays on), ``proxy`` (a URL), ``trust_env`` (default on: ``HTTPS_PROXY``,
+    ``HTTP_PROXY``, ``NO_PROXY`` and ``.netrc`` apply), ``trace_configs`` (aiohttp's) and
+    ``connector_options`` (more ``aiohttp.TCPConnector`` arguments). Options that cannot apply
+    to a session you pass raise ``ConfigurationError``. ``tracing`` turns OpenTelemetry spans
+    on (``True``: the global tracer provider, or a ``TracerProvider``; needs the ``otel``
+    extra). :meth:`with_options` gives a view with other per-call options.
 
     ``wire_aliases`` names response fields the real API spells differently from our guesses
     (``["DistributionRecord.distribution_status=deliveryState"]``, a mapping, or a
@@ -48,10 +72,19 @@ class ConfirmaClient(AsyncClosing):
     is raised unless the store holds a newer token (set one with ``client.tokens.set_token``).
     """
 
+    onboarding: Onboarding
+    """Create clients, validate and renew tokens."""
+    invoices: Invoices
+    """Create invoices and actions, read cases and distribution records."""
+    payments: Payments
+    """Read payments and settlements."""
+    accounting: Accounting
+    """Submit ledger documents and payments to accounting; read sync status."""
+
     def __init__(
         self,
         *,
-        api_key: str,
+        api_key: str | None = None,
         environment: Environment | None = None,
         base_url: str | None = None,
         config: ClientConfig | None = None,
@@ -63,7 +96,26 @@ class ConfirmaClient(AsyncClosing):
         client_id: str | None = None,
         token_store: TokenStore | None = None,
         auto_renew: bool = True,
+        session: aiohttp.ClientSession | None = None,
+        ssl: SSLOption = None,
+        proxy: str | None = None,
+        trust_env: bool | None = None,
+        trace_configs: Sequence[aiohttp.TraceConfig] | None = None,
+        connector_options: Mapping[str, Any] | None = None,
+        tracing: Any = False,
     ) -> None:
+        if api_key is None:
+            api_key = api_key_from_env()
+        if environment is None and base_url is None:
+            environment, base_url = endpoint_from_env()
+        plumbing = Plumbing.from_arguments(
+            session=session,
+            ssl=ssl,
+            proxy=proxy,
+            trust_env=trust_env,
+            trace_configs=trace_configs,
+            connector_options=connector_options,
+        )
         if client_id is not None and (not isinstance(client_id, str) or not client_id.strip()):
             raise ConfigurationError("client_id", client_id, "must be a non-empty string")
         if token_store is not None and client_id is None:
@@ -77,6 +129,8 @@ class ConfirmaClient(AsyncClosing):
         self._base_url = resolve_base_url(
             environment, base_url, allow_http=self.config.allow_insecure_http
         )
+        plumbing.check_clear_text(self._base_url, self.config)
+        self._plumbing = plumbing
         self.wire_aliases = WireAliases.coerce(wire_aliases)
         """Alternative wire names of response fields (``client.wire_aliases.add(...)``)."""
         self._log = logger if logger is not None else default_logger()
@@ -97,23 +151,27 @@ class ConfirmaClient(AsyncClosing):
         """The token manager: ``validate_token()``, ``renew_token()``, ``generation``."""
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
-        self._transport = Transport(
-            session=self._get_session,
+        self._root = self
+        transport_class: Callable[..., Transport] = (
+            Transport if tracing is False or tracing is None else traced_transport(tracing)
+        )
+        self._transport = transport_class(
+            session=self._get_session if session is None else self._get_callers_session,
             base_url=self._base_url,
             config=self.config,
             tokens=self.tokens,
             logger=self._log,
+            request_options=plumbing.request_options(self.config),
         )
         self.tokens.bind(self._transport)
+        self._bind_resources()
+
+    def _bind_resources(self) -> None:
         aliases = self.wire_aliases
         self.onboarding = Onboarding(self._transport, aliases, self.tokens)
-        """Create clients, validate and renew tokens."""
         self.invoices = Invoices(self._transport, aliases)
-        """Create invoices and actions, read cases and distribution records."""
         self.payments = Payments(self._transport, aliases)
-        """Read payments and settlements."""
         self.accounting = Accounting(self._transport, aliases)
-        """Submit ledger documents and payments to accounting; read sync status."""
 
     @property
     def base_url(self) -> str:
@@ -146,9 +204,10 @@ class ConfirmaClient(AsyncClosing):
         ``breaker_threshold`` submissions in a row failed like a down server (``None``: never)
         the rest is held back as ``CircuitOpenError``, which a rerun sends.
         """
+        root = self._root
         return BatchSubmitter(
             self.invoices,
-            closed=lambda: self._closed,
+            closed=lambda: root._closed,
             concurrency=concurrency,
             rate_limit=rate_limit,
             ordered=ordered,
@@ -161,6 +220,29 @@ class ConfirmaClient(AsyncClosing):
             accept_journal_mismatch=accept_journal_mismatch,
         )
 
+    def with_options(
+        self,
+        *,
+        timeout: float | aiohttp.ClientTimeout | None = None,
+        max_retries: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Self:
+        """A view of this client with other per-call options (like openai's ``with_options``).
+
+        The view shares the session, the token and its renewals; it costs a few small objects,
+        so make one for a single call (``await client.with_options(timeout=5).invoices.case(...)``)
+        or keep it for a block. ``timeout``: seconds for each request (or an
+        ``aiohttp.ClientTimeout``); ``max_retries``: re-sends after a failed attempt;
+        ``headers``: sent with every request (a call's ``extra_headers`` win; never the API key).
+        Closing a view closes nothing: the client it came from owns the session.
+        """
+        view = copy.copy(self)
+        view._transport = self._transport.with_options(
+            timeout=timeout, max_retries=max_retries, headers=headers
+        )
+        view._bind_resources()
+        return view
+
     def __repr__(self) -> str:
         return f"ConfirmaClient(base_url={self._base_url!r}, api_key=<secret>)"
 
@@ -168,36 +250,37 @@ class ConfirmaClient(AsyncClosing):
         if self._closed:
             raise ClientClosedError("this ConfirmaClient is closed")
         if self._session is None:
-            cfg = self.config
-            connector = aiohttp.TCPConnector(
-                limit=cfg.pool_limit, keepalive_timeout=cfg.keepalive_timeout
-            )
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                timeout=aiohttp.ClientTimeout(
-                    total=cfg.total_timeout,
-                    # A request waiting for a pooled connection fails here, known not sent,
-                    # before the total timeout (which would leave a POST's outcome unknown).
-                    connect=cfg.pool_timeout,
-                    sock_connect=cfg.connect_timeout,
-                    sock_read=cfg.read_timeout,
-                ),
-                # The transport serialises JSON itself (exact Decimal amounts).
-                json_serialize=_no_json_serialize,
-            )
+            self._session = self._plumbing.build_session(self.config, self._base_url)
         return self._session
 
+    def _get_callers_session(self) -> aiohttp.ClientSession:
+        session = self._plumbing.session
+        if self._closed:
+            raise ClientClosedError("this ConfirmaClient is closed")
+        if session is None or session.closed:
+            raise ClientClosedError("the aiohttp session given as session= is closed")
+        return session
+
     async def __aenter__(self) -> Self:
-        self._get_session()
+        root = self._root
+        if root._plumbing.session is None:
+            root._get_session()
+        else:
+            root._get_callers_session()
         return self
 
     @property
     def closed(self) -> bool:
-        """True once :meth:`aclose` has run."""
-        return self._closed
+        """True once :meth:`aclose` has run (on the client a view came from)."""
+        return self._root._closed
 
     async def aclose(self) -> None:
-        """Close the HTTP session. Safe to call more than once."""
+        """Close the HTTP session unless it is the caller's. Safe to call more than once.
+
+        On a :meth:`with_options` view it does nothing: the client it came from owns the session.
+        """
+        if self._root is not self:
+            return
         self._closed = True
         await self.tokens.aclose()
         session, self._session = self._session, None
@@ -205,5 +288,12 @@ class ConfirmaClient(AsyncClosing):
             await session.close()
 
 
-def _no_json_serialize(obj: Any) -> str:
-    raise TypeError("confirma_async serialises request bodies itself")
+def traced_transport(tracing: Any) -> Callable[..., Transport]:
+    """The transport that makes OpenTelemetry spans (imported only when asked for)."""
+    try:
+        from .transport._tracing import TracedTransport, resolve_tracer
+    except ImportError as exc:
+        raise ConfigurationError(
+            "tracing", tracing, f"needs the otel extra: pip install 'confirma-async[otel]' ({exc})"
+        ) from None
+    return functools.partial(TracedTransport, tracer=resolve_tracer(tracing))

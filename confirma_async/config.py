@@ -5,12 +5,14 @@ from __future__ import annotations
 import enum
 import ipaddress
 import math
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import attrs
 
+from ._core import env as _env
 from ._core import wire as _wire
 from .errors import ConfigurationError
 
@@ -27,6 +29,39 @@ class Environment(enum.Enum):
     def base_url(self) -> str:
         """The environment's base URL including the ``/api/v1/partner`` prefix."""
         return f"{self.value}{_wire.API_PREFIX}"
+
+    @classmethod
+    def from_name(cls, name: str, *, field: str = "environment") -> Environment:
+        """The environment called ``name`` (``staging`` or ``production``, any case)."""
+        try:
+            return cls[name.strip().upper()]
+        except (KeyError, AttributeError):
+            raise ConfigurationError(field, name, "use staging or production") from None
+
+
+def endpoint_from_env(
+    environ: Mapping[str, str] | None = None,
+) -> tuple[Environment | None, str | None]:
+    """``CONFIRMA_ENVIRONMENT`` or ``CONFIRMA_BASE_URL`` from the environment (one, or neither)."""
+    name = _env.read(_env.ENVIRONMENT, environ)
+    base_url = _env.read(_env.BASE_URL, environ)
+    if name is not None and base_url is not None:
+        raise ConfigurationError(
+            _env.BASE_URL, base_url, f"give either {_env.ENVIRONMENT} or {_env.BASE_URL}, not both"
+        )
+    if name is None:
+        return None, base_url
+    return Environment.from_name(name, field=_env.ENVIRONMENT), None
+
+
+def api_key_from_env(environ: Mapping[str, str] | None = None) -> str:
+    """``CONFIRMA_API_KEY`` from the environment; ``ConfigurationError`` when it is unset."""
+    key = _env.read(_env.API_KEY, environ)
+    if key is None:
+        raise ConfigurationError(
+            "api_key", None, f"no API key: pass api_key= or set {_env.API_KEY}"
+        )
+    return key
 
 
 def resolve_base_url(
@@ -52,7 +87,7 @@ def resolve_base_url(
         parts.port  # noqa: B018 - urlsplit checks the range when the port is read
     except ValueError:
         raise ConfigurationError("base_url", base_url, "the port must be 0-65535") from None
-    if parts.scheme == "http" and not allow_http and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not allow_http and not is_loopback(parts.hostname):
         raise ConfigurationError(
             "base_url",
             base_url,
@@ -62,7 +97,8 @@ def resolve_base_url(
     return base_url.rstrip("/")
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` (and ``*.localhost``) and loopback IP addresses."""
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:

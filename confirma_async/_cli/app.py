@@ -11,6 +11,7 @@ import click
 from click.core import ParameterSource
 
 from .. import __version__
+from .._core import env as _env
 from .accounting_cmd import accounting_group, clients_group
 from .case_cmd import case_command
 from .doctor_cmd import doctor_command
@@ -69,7 +70,7 @@ class ConfirmaGroup(click.Group):
 
 def _argv_secrets(args: Sequence[str]) -> Secrets:
     secrets = Secrets()
-    secrets.add(os.environ.get("CONFIRMA_API_KEY"))
+    secrets.add(os.environ.get(_env.API_KEY))
     for i, arg in enumerate(args):
         if arg == "--api-key" and i + 1 < len(args):
             secrets.add(args[i + 1])
@@ -90,25 +91,25 @@ def _scrub(exc: click.ClickException, secrets: Secrets) -> None:
 )
 @click.option(
     "--api-key",
-    envvar="CONFIRMA_API_KEY",
+    envvar=_env.API_KEY,
     metavar="KEY",
     help="API key (default: $CONFIRMA_API_KEY).",
 )
 @click.option(
     "--token-file",
-    envvar="CONFIRMA_TOKEN_FILE",
+    envvar=_env.TOKEN_FILE,
     type=click.Path(dir_okay=False),
     help="Read the API key from FILE; renewed keys are written back to it (mode 0600).",
 )
 @click.option(
     "--environment",
-    envvar="CONFIRMA_ENVIRONMENT",
+    envvar=_env.ENVIRONMENT,
     metavar="staging|production",
     help="CFIS environment (default: $CONFIRMA_ENVIRONMENT, else staging).",
 )
 @click.option(
     "--base-url",
-    envvar="CONFIRMA_BASE_URL",
+    envvar=_env.BASE_URL,
     metavar="URL",
     help="Base URL including /api/v1/partner (default: $CONFIRMA_BASE_URL).",
 )
@@ -116,7 +117,7 @@ def _scrub(exc: click.ClickException, secrets: Secrets) -> None:
     "--wire-alias",
     "wire_aliases",
     multiple=True,
-    envvar="CONFIRMA_WIRE_ALIASES",
+    envvar=_env.WIRE_ALIASES,
     metavar="MODEL.FIELD=NAME",
     help="Read a response field also under NAME, e.g. "
     "DistributionRecord.distribution_status=deliveryState (repeatable; `confirma doctor` "

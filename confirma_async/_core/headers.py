@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from multidict import CIMultiDict
 
-__all__ = ["RequestHeaders"]
+__all__ = ["RequestHeaders", "merged_headers"]
 
 
 class RequestHeaders:
@@ -16,8 +16,10 @@ class RequestHeaders:
     ``extra_headers`` replace any header of the same name, whatever its case.
     """
 
-    def __init__(self, user_agent: str) -> None:
-        self._static = {"Accept": "application/json", "User-Agent": user_agent}
+    def __init__(self, user_agent: str, extra: Mapping[str, str] | None = None) -> None:
+        # ``extra``: a with_options view's headers, sent with each of its requests.
+        static = {"Accept": "application/json", "User-Agent": user_agent}
+        self._static = dict(merged_headers(static, extra).items())
         self._cache: dict[tuple[str, str, bool], dict[str, str]] = {}
 
     def get(
@@ -37,9 +39,16 @@ class RequestHeaders:
             if body is not None:
                 headers["Content-Type"] = "application/json"
             self._cache[key] = headers
-        if not extra:
+        if not extra:  # inlined: no call on the hot path
             return headers
-        merged = CIMultiDict(headers)
-        for name, value in extra.items():
-            merged[name] = value
-        return merged
+        return merged_headers(headers, extra)
+
+
+def merged_headers(base: Mapping[str, str], extra: Mapping[str, str] | None) -> Mapping[str, str]:
+    """``base`` with ``extra`` over it, names compared without case (``base`` if no ``extra``)."""
+    if not extra:
+        return base
+    merged = CIMultiDict(base)
+    for name, value in extra.items():
+        merged[name] = value
+    return merged

@@ -10,6 +10,10 @@
    server's ``Retry-After`` if it sent one (never below ``floor``), else a full-jitter wait in
    ``[0, min(cap, base * 2**n)]``.
 4. When the tries run out, the last typed error is raised (never :class:`Retryable`).
+
+``backoff``'s own logging (logger ``backoff``: "Backing off ...", "Giving up ...") is switched off:
+the transport logs ``confirma_retry`` and ``confirma_giveup`` through the client's logger instead,
+so nothing from ``backoff`` reaches an application's root logger.
 """
 
 from __future__ import annotations
@@ -64,7 +68,8 @@ def wait_times(base: float, cap: float, floor: float = 0.0) -> Generator[float, 
 class RetryLoop(Generic[C]):
     """Retries ``attempt(call)`` after a first failure, on ``backoff``; see the module doc.
 
-    ``on_retry(call, error, wait)`` is called before each wait (for logging).
+    ``on_retry(call, error, wait)`` is called before each wait, ``on_giveup(call, error)`` when
+    the tries ran out (for logging).
     """
 
     def __init__(
@@ -76,17 +81,26 @@ class RetryLoop(Generic[C]):
         cap: float,
         floor: float = 0.0,
         on_retry: Callable[[C, ConfirmaError, float], None],
+        on_giveup: Callable[[C, ConfirmaError], None] | None = None,
     ) -> None:
         self._attempt = attempt
         self._max_retries = max_retries
         self._on_retry = on_retry
+        self._on_giveup = on_giveup
         self._loop = backoff.on_exception(
             lambda: wait_times(base, cap, floor),
             Retryable,
             max_tries=max_retries + 1,
             jitter=None,
             on_backoff=self._backing_off,
+            on_giveup=self._giving_up,
+            logger=None,  # no "Backing off"/"Giving up" lines of its own: see the module doc
         )(self._try)
+
+    @property
+    def max_retries(self) -> int:
+        """How many re-sends follow a first failed attempt."""
+        return self._max_retries
 
     async def after(self, call: C, failure: Retryable) -> Any:
         """Go on with ``call`` after its first attempt failed with ``failure``; raise the last."""
@@ -107,6 +121,11 @@ class RetryLoop(Generic[C]):
         error = getattr(failure, "error", None)
         if isinstance(error, ConfirmaError):
             self._on_retry(details["args"][0], error, details.get("wait", 0.0))
+
+    def _giving_up(self, details: Any) -> None:
+        error = getattr(details.get("exception"), "error", None)
+        if self._on_giveup is not None and isinstance(error, ConfirmaError):
+            self._on_giveup(details["args"][0], error)
 
 
 def network_failure(

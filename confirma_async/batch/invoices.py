@@ -223,8 +223,10 @@ class InvoiceJobs(Generic[T]):
         for round_ in range(1, LOOKUP_ROUNDS + 1):
             run.lookups += 1
             ctx.stats.lookups += 1
+            attributes = {"confirma.invoice_number": str(number), "confirma.window": f"{day}/{day}"}
             try:
-                record = await ctx.call(ctx.invoices.find_distribution, number, day)
+                with ctx.invoices._span("confirma.batch.lookup", attributes):
+                    record = await ctx.call(ctx.invoices.find_distribution, number, day)
             except (APIConnectionError, RateLimitError, ServerError) as exc:
                 ctx.log.info(
                     "confirma_batch_lookup",

@@ -10,6 +10,7 @@ keys and never values, since an answer may hold a secret.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
+from contextlib import AbstractContextManager
 from datetime import date
 from typing import Any, TypeVar
 
@@ -44,6 +45,10 @@ class Resource:
     ) -> AsyncPager[T]:
         """The pager of a listing method: its fetch, range and key, and the caller's options."""
         return AsyncPager(fetch, start=start, end=end, key=key, source=source, **options)
+
+    def _span(self, name: str, attributes: Mapping[str, Any]) -> AbstractContextManager[Any]:
+        """A tracing span around work of the client's own (nothing unless tracing is on)."""
+        return self._transport.span(name, attributes)
 
     def _decode(self, data: Any, cls: type[T]) -> T:
         return from_wire(data, cls, self._aliases)  # an empty alias set costs nothing

@@ -10,8 +10,11 @@ Fixtures (override any of the plain ones in your ``conftest.py``):
 - ``confirma_client`` (async): a ``ConfirmaClient`` bound to the sandbox with the seeded client
   token, closed after the test.
 
-Async fixtures need pytest-asyncio (any mode: they are declared with ``pytest_asyncio.fixture``).
-Heavy imports happen inside the fixtures, so merely having the plugin installed costs nothing.
+Async fixtures need pytest-asyncio (any mode: they are declared with ``pytest_asyncio.fixture``);
+``pip install 'confirma-async[pytest]'`` brings both. Without it, a test that asks for
+``confirma_sandbox`` or ``confirma_client`` fails with that advice instead of "fixture not
+found". Heavy imports happen inside the fixtures, so merely having the plugin installed costs
+nothing.
 """
 
 from __future__ import annotations
@@ -83,3 +86,20 @@ if HAVE_PYTEST_ASYNCIO:
         )
         async with client:
             yield client
+
+else:
+    MISSING_PYTEST_ASYNCIO = (
+        "the {name} fixture is async and needs pytest-asyncio, which is not installed: "
+        "pip install 'confirma-async[pytest]' (pytest and pytest-asyncio)"
+    )
+    """The failure of the async fixtures when pytest-asyncio is missing."""
+
+    @pytest.fixture
+    def confirma_sandbox() -> Any:
+        """Unavailable: needs pytest-asyncio (the test fails saying how to install it)."""
+        pytest.fail(MISSING_PYTEST_ASYNCIO.format(name="confirma_sandbox"), pytrace=False)
+
+    @pytest.fixture
+    def confirma_client() -> Any:
+        """Unavailable: needs pytest-asyncio (the test fails saying how to install it)."""
+        pytest.fail(MISSING_PYTEST_ASYNCIO.format(name="confirma_client"), pytrace=False)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from yarl import URL
 
+from .._core import wire as _wire
 from .._core.responses import build_status_error, parse_retry_after
 from .._core.retrying import Retryable
+from ..auth import TokenManager
 from ..config import ClientConfig
-from ..errors import APIStatusError, ConfirmaError, RateLimitError
+from ..errors import APIConnectionError, APIStatusError, ConfirmaError, RateLimitError
 
 Params = Mapping[str, str]
 
@@ -29,19 +32,39 @@ class Call:
     idempotent: bool
     extra_headers: Mapping[str, str] | None = None
     raw: bool = False
+    options: Mapping[str, Any] | None = None
+    """Per-request aiohttp arguments (a caller's session, ``with_options``); usually none."""
     token: str | None = None
     decode: Callable[[bytes], Any] | None = None
     attempts: int = 0
     generation: int = 0
     hops: int = 0
+    response: Any = field(init=False, repr=False)
+    """The last attempt's response (status and headers; for logs and spans), set once one came."""
+
+
+def outcome_unknown_after(call: Call, status: int) -> bool:
+    """Whether a non-2xx ``status`` leaves the call's outcome unknown (assumption A37).
+
+    Only a 4xx (or a 307/308: "repeat it elsewhere") proves a non-idempotent request was not
+    applied.
+    """
+    return not call.idempotent and not (400 <= status < 500 or status in (307, 308))
+
+
+def request_id_of(headers: Any) -> str | None:
+    """The request id an answer carries, if any (the first of the known header names)."""
+    for name in _wire.REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value is not None:
+            return str(value)
+    return None
 
 
 def raise_status(
     config: ClientConfig, call: Call, status: int, reason: str | None, raw: bytes, headers: Any
 ) -> Any:
-    # Only a 4xx (or a 307/308: "repeat it elsewhere") proves a non-idempotent request was not
-    # applied (A37).
-    unknown = not call.idempotent and not (400 <= status < 500 or status in (307, 308))
+    unknown = outcome_unknown_after(call, status)
     error = build_status_error(
         status=status,
         reason=reason,
@@ -64,23 +87,76 @@ def raise_status(
 
 
 def log_attempt(log: Any, call: Call, status: int | None, started: float) -> None:
-    log.debug(
-        "confirma_request",
-        method=call.method,
-        path=call.path,
-        status=status,
-        attempt=call.attempts,
-        elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
-    )
+    """The per-attempt debug event (called from the attempt's ``finally``, only when enabled)."""
+    fields: dict[str, Any] = {
+        "method": call.method,
+        "path": call.path,
+        "status": status,
+        "attempt": call.attempts,
+        "elapsed_ms": round((time.perf_counter() - started) * 1000, 2),
+    }
+    if status is not None:
+        fields["request_id"] = request_id_of(call.response.headers)
+        if status >= 300:
+            fields["outcome_unknown"] = outcome_unknown_after(call, status)
+    else:  # no answer: the exception on its way out is this attempt's
+        error = sys.exception()
+        fields["error_type"] = type(error).__name__ if error is not None else None
+        failure = getattr(error, "error", error)  # a Retryable carries the typed error
+        fields["outcome_unknown"] = bool(getattr(failure, "outcome_unknown", False))
+    log.debug("confirma_request", **fields)
+
+
+def _error_fields(call: Call, error: ConfirmaError) -> dict[str, Any]:
+    return {
+        "method": call.method,
+        "path": call.path,
+        "status": error.status if isinstance(error, APIStatusError) else None,
+        "attempt": call.attempts,
+        "error_type": type(error).__name__,
+        "request_id": error.request_id if isinstance(error, APIStatusError) else None,
+        "outcome_unknown": error.outcome_unknown,
+    }
 
 
 def log_retry(log: Any, call: Call, error: ConfirmaError, wait: float) -> None:
-    log.info(
-        "confirma_retry",
-        method=call.method,
-        path=call.path,
-        attempt=call.attempts,
-        wait_s=round(wait, 3),
-        error_type=type(error).__name__,
-        status=error.status if isinstance(error, APIStatusError) else None,
-    )
+    """The event before a retry's wait (``backoff``'s own logging is off: this replaces it)."""
+    log.info("confirma_retry", **_error_fields(call, error), wait_s=round(wait, 3))
+
+
+def log_giveup(log: Any, call: Call, error: ConfirmaError) -> None:
+    """The event when the retries ran out (the last error is raised after it)."""
+    log.warning("confirma_giveup", **_error_fields(call, error))
+
+
+async def renew_first(tokens: TokenManager, method: str, path: str) -> None:
+    """Renew ahead of a known expiry before sending ``method path``; a failure names that call."""
+    try:
+        await tokens.ensure_fresh()
+    except ConfirmaError as renewal:  # the user's endpoint in the error; the renewal is the cause
+        error = for_call(renewal, method, path)
+        if error is renewal:
+            raise
+        raise error from renewal
+
+
+def for_call(renewal: ConfirmaError, method: str, path: str) -> ConfirmaError:
+    """An error naming the endpoint the user called, for a renewal that failed before it was sent.
+
+    The renewal's own error is the cause (the caller chains it); nothing of the call was sent.
+    """
+    if isinstance(renewal, APIStatusError):
+        return type(renewal)(
+            f"not sent: renewing the token first failed: {renewal.message}",
+            status=renewal.status,
+            code=renewal.code,  # the renewal's request id stays on the cause
+            method=method,
+            path=path,
+        )
+    if isinstance(renewal, APIConnectionError):
+        return type(renewal)(
+            f"{method} {path} not sent: renewing the token first failed: {renewal}",
+            outcome_unknown=False,
+        )
+    renewal.add_note(f"(while renewing the token before {method} {path}, which was not sent)")
+    return renewal

@@ -15,11 +15,14 @@ raw answer to the caller instead of decoding it).
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import functools
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import Any, Self
 
 import aiohttp
 from yarl import URL
@@ -42,7 +45,8 @@ from ..errors import (
     ResponseDecodeError,
     ResponseTooLargeError,
 )
-from ._call import Call, Params, log_attempt, log_retry, raise_status
+from ._call import Call, Params, log_attempt, log_giveup, log_retry, raise_status, renew_first
+from ._session import call_timeout, view_headers, view_retries
 
 __all__ = ["RawAnswer", "Transport"]
 
@@ -60,6 +64,7 @@ class Transport:
         config: ClientConfig,
         tokens: TokenManager,
         logger: Any,
+        request_options: Mapping[str, Any] | None = None,
     ) -> None:
         self._session = session
         self._base_url = base_url
@@ -72,14 +77,51 @@ class Transport:
         self._debug_gate = logger if hasattr(type(logger), "isEnabledFor") else None
         self._urls: dict[str, URL] = {}
         self._headers = RequestHeaders(config.user_agent)
-        self._retries: RetryLoop[Call] = RetryLoop(
+        # Per-request aiohttp arguments (a caller's session, a with_options view): None, usually.
+        self._send_options = request_options
+        self._view_headers: Mapping[str, str] = {}
+        self._retries = self._retry_loop(config.max_retries)
+
+    def _retry_loop(self, max_retries: int) -> RetryLoop[Call]:
+        config = self._config
+        return RetryLoop(
             self._attempt,
-            max_retries=config.max_retries,
+            max_retries=max_retries,
             base=config.backoff_base,
             cap=config.backoff_cap,
             floor=min(config.backoff_base, config.retry_after_cap),
-            on_retry=functools.partial(log_retry, logger),
+            on_retry=functools.partial(log_retry, self._log),
+            on_giveup=functools.partial(log_giveup, self._log),
         )
+
+    def with_options(
+        self,
+        *,
+        timeout: object = None,
+        max_retries: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Self:
+        """A view sending with other per-call options; shares the session, token and caches.
+
+        ``timeout`` (seconds or an ``aiohttp.ClientTimeout``) replaces the client's timeouts,
+        ``max_retries`` its retries, ``headers`` are sent with every request (a call's own
+        ``extra_headers`` win). Views of a view add up.
+        """
+        view = copy.copy(self)
+        if timeout is not None:
+            view._send_options = {
+                **(self._send_options or {}),
+                "timeout": call_timeout(self._config, timeout),
+            }
+        view._retries = view._retry_loop(view_retries(max_retries, self._retries.max_retries))
+        if headers is not None:  # sent like the client's own headers (a call's extra_headers win)
+            view._view_headers = {**self._view_headers, **view_headers(headers)}
+            view._headers = RequestHeaders(self._config.user_agent, view._view_headers)
+        return view
+
+    def span(self, name: str, attributes: Mapping[str, Any]) -> AbstractContextManager[Any]:
+        """A tracing span of the client's own (a batch lookup); nothing unless tracing is on."""
+        return contextlib.nullcontext()
 
     @property
     def base_url(self) -> str:
@@ -128,12 +170,14 @@ class Transport:
         except (ValueError, TypeError) as exc:  # nothing was sent: a known failure
             raise RequestValidationError("body", None, f"cannot be written as JSON: {exc}") from exc
         idem = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
-        call = Call(method, path, self._url(path), params, body, idem, headers, raw)
+        call = Call(
+            method, path, self._url(path), params, body, idem, headers, raw, self._send_options
+        )
         call.decode = decode
         if api_key is not None:
             call.token = api_key
         elif self._tokens.renewal_due():
-            await self._tokens.ensure_fresh()
+            await renew_first(self._tokens, method, path)
         # Perf: the first attempt is awaited right here, not through ``_send``: every await layer
         # is re-entered at each suspension of the request, and this is the hot path.
         try:
@@ -165,7 +209,8 @@ class Transport:
         raw: bool = False,
     ) -> Any:
         """One attempt with an explicit token: no retries, no renewal (for validate/renew)."""
-        call = Call(method, path, self._url(path), params, None, False, headers, raw, token)
+        url = self._url(path)
+        call = Call(method, path, url, params, None, False, headers, raw, self._send_options, token)
         try:
             return await self._attempt(call)
         except Retryable as failure:
@@ -184,16 +229,30 @@ class Transport:
         status: int | None = None
         redirect: URL | None = None
         session = self._session()
+        options = call.options
         try:
-            async with session.request(
-                call.method,
-                call.url,
-                params=call.params,
-                data=call.body,
-                headers=headers,
-                allow_redirects=False,  # see _core.redirects: the key must not follow
+            async with (
+                session.request(
+                    call.method,
+                    call.url,
+                    params=call.params,
+                    data=call.body,
+                    headers=headers,
+                    allow_redirects=False,  # see _core.redirects: the key must not follow
+                )
+                if options is None
+                else session.request(
+                    call.method,
+                    call.url,
+                    params=call.params,
+                    data=call.body,
+                    headers=headers,
+                    allow_redirects=False,
+                    **options,
+                )
             ) as resp:
                 status = resp.status
+                call.response = resp
                 length = resp.content_length
                 if call.raw and status < 300:
                     cap = self._config.max_response_bytes

@@ -35,6 +35,7 @@ LAYERS: dict[str, int] = {
     "postgres": 5,
     "doctor": 6,
     "__init__": 7,
+    "__main__": 7,
     "cli": 7,
     "_cli": 7,
     "testing.pytest_plugin": 7,
