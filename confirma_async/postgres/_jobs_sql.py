@@ -1,0 +1,154 @@
+"""The SQL of the bulk-job store, in one place (each statement is one round trip).
+
+A worker's traffic is batched: one ``CLAIM`` per chunk of items, one ``SENDING`` and one
+``FINISH`` per flush of results (``unnest`` of arrays), one ``RENEW`` per lease period.
+"""
+
+from __future__ import annotations
+
+ITEM_COLUMNS = (
+    "job_id",
+    "seq",
+    "line",
+    "key",
+    "body",
+    "state",
+    "error_type",
+    "error",
+    "finished_at",
+)
+
+CREATE_JOB = "INSERT INTO confirma_jobs (kind, name) VALUES ($1, $2) RETURNING id"
+
+SET_TOTAL = "UPDATE confirma_jobs SET total = $2 WHERE id = $1"
+
+# A key seen again later in the same job is failed at load (never sent): the first copy decides.
+FAIL_DUPLICATES = """
+UPDATE confirma_job_items AS i
+SET state = 'failed', error_type = 'DuplicateInputError', finished_at = now(),
+    error = 'key ' || i.key || ' appears again at line ' || coalesce(i.line, i.seq + 1)::text
+            || ' (first at line ' || coalesce(d.first_line, d.first_seq + 1)::text
+            || '): not sent a second time'
+FROM (
+    SELECT seq,
+           first_value(line) OVER w AS first_line,
+           first_value(seq) OVER w AS first_seq,
+           row_number() OVER w AS n
+    FROM confirma_job_items
+    WHERE job_id = $1 AND key IS NOT NULL
+    WINDOW w AS (PARTITION BY key ORDER BY seq)
+) AS d
+WHERE i.job_id = $1 AND i.seq = d.seq AND d.n > 1 AND i.state = 'pending'
+"""
+
+JOB = "SELECT id, kind, name, target, client, total, created_at FROM confirma_jobs WHERE id = $1"
+
+BIND = """
+UPDATE confirma_jobs SET target = coalesce(target, $2), client = coalesce(client, $3)
+WHERE id = $1 RETURNING target, client
+"""
+
+REBIND = "UPDATE confirma_jobs SET target = $2, client = $3 WHERE id = $1"
+
+REGISTER_WORKER = """
+INSERT INTO confirma_job_workers (job_id, host, pid, lease_until)
+VALUES ($1, $2, $3, now() + make_interval(secs => $4)) RETURNING id
+"""
+
+# Extends a lease that still holds; no row: the lease had run out (the claims may be gone).
+RENEW = """
+UPDATE confirma_job_workers SET lease_until = now() + make_interval(secs => $2)
+WHERE id = $1 AND lease_until > now() AND stopped_at IS NULL RETURNING id
+"""
+
+STOP_WORKER = """
+UPDATE confirma_job_workers SET lease_until = least(lease_until, now()), stopped_at = now()
+WHERE id = $1
+"""
+
+# Claim up to $3 open items for worker $2: pending ones, and those held by a worker whose lease ran
+# out (possibly sent: maybe_sent). Only while the claimer's own lease holds. SKIP LOCKED: claimers
+# never wait for each other and never get the same row.
+CLAIM = """
+WITH picked AS (
+    SELECT i.seq FROM confirma_job_items AS i
+    WHERE i.job_id = $1 AND i.state IN ('pending', 'claimed', 'sending')
+      AND (i.state = 'pending' OR NOT EXISTS (
+          SELECT 1 FROM confirma_job_workers AS w
+          WHERE w.id = i.worker AND w.lease_until > now()))
+      AND EXISTS (
+          SELECT 1 FROM confirma_job_workers AS me
+          WHERE me.id = $2 AND me.lease_until > now() AND me.stopped_at IS NULL)
+    ORDER BY i.seq
+    LIMIT $3
+    FOR UPDATE OF i SKIP LOCKED
+)
+UPDATE confirma_job_items AS i
+SET state = 'claimed', worker = $2, claims = i.claims + 1,
+    maybe_sent = i.maybe_sent OR i.state <> 'pending'
+FROM picked
+WHERE i.job_id = $1 AND i.seq = picked.seq
+RETURNING i.seq, i.key, i.body, i.maybe_sent, i.content
+"""
+
+# Open items not held by worker $2: while there are any, the job may still need this worker.
+OTHERS_OPEN = """
+SELECT count(*) FROM confirma_job_items
+WHERE job_id = $1 AND state IN ('pending', 'claimed', 'sending') AND worker IS DISTINCT FROM $2
+"""
+
+MARK_SENDING = """
+UPDATE confirma_job_items AS i SET state = 'sending', content = u.content
+FROM unnest($3::integer[], $4::bigint[]) AS u(seq, content)
+WHERE i.job_id = $1 AND i.seq = u.seq AND i.worker = $2 AND i.state = 'claimed'
+"""
+
+# Final states, only for items this worker still holds (a lost lease drops them: the next holder
+# reconciles by lookup). maybe_sent stays for an unknown outcome, or for a failure before anything
+# was sent of an item that was possibly sent already.
+FINISH = """
+UPDATE confirma_job_items AS i
+SET state = u.state, worker = NULL, finished_at = now(),
+    attempts = i.attempts + u.attempts, lookups = i.lookups + u.lookups, unknown = u.unknown,
+    error_type = u.error_type, error = u.error, content = coalesce(u.content, i.content),
+    maybe_sent = u.state = 'failed' AND (u.unknown OR (i.maybe_sent AND u.attempts = 0))
+FROM unnest($3::integer[], $4::text[], $5::integer[], $6::integer[], $7::boolean[], $8::text[],
+            $9::text[], $10::bigint[])
+     AS u(seq, state, attempts, lookups, unknown, error_type, error, content)
+WHERE i.job_id = $1 AND i.seq = u.seq AND i.worker = $2 AND i.state IN ('claimed', 'sending')
+"""
+
+COUNTS = """
+SELECT state, unknown, count(*) AS n FROM confirma_job_items WHERE job_id = $1
+GROUP BY state, unknown
+"""
+
+PROGRESS = """
+SELECT now() AS now, min(finished_at) AS first,
+       count(*) FILTER (WHERE finished_at > now() - make_interval(secs => $2)) AS recent
+FROM confirma_job_items WHERE job_id = $1 AND finished_at IS NOT NULL AND claims > 0
+"""
+
+FAILURES = """
+SELECT coalesce(error_type, 'unknown') AS reason, unknown, count(*) AS n FROM confirma_job_items
+WHERE job_id = $1 AND state = 'failed' GROUP BY 1, 2 ORDER BY 3 DESC, 1
+"""
+
+WORKERS_ALIVE = """
+SELECT count(*) FROM confirma_job_workers
+WHERE job_id = $1 AND lease_until > now() AND stopped_at IS NULL
+"""
+
+RESULTS = """
+SELECT seq, line, key, state, attempts, lookups, unknown, error_type, error, finished_at
+FROM confirma_job_items WHERE job_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3
+"""
+
+# Failed items go back to pending (keeping maybe_sent: those are looked up first); items failed at
+# load (malformed, duplicate: never claimed) would fail the same way and stay.
+RETRY_FAILED = """
+UPDATE confirma_job_items
+SET state = 'pending', worker = NULL, finished_at = NULL, unknown = false,
+    error_type = NULL, error = NULL
+WHERE job_id = $1 AND state = 'failed' AND claims > 0
+"""
