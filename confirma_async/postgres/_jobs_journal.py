@@ -77,6 +77,7 @@ class ClaimedJournal:
             )
         claim = self.claimed.get(key)
         if claim is not None:
+            self.claimed[key] = (claim[0], True, content)
             self.started.append((claim[0], content or 0))
 
     def finished(
