@@ -114,8 +114,12 @@ async def copy_items(
             chunk = []
     if chunk:
         await _copy(conn, chunk)
-    await conn.execute(sql.FAIL_DUPLICATES, rows.job_id)
+    repeated = await conn.fetch(sql.REPEATED_KEYS, rows.job_id)
+    if repeated:
+        seqs = [row["seq"] for row in repeated]
+        await conn.execute(sql.FAIL_REPEATED, rows.job_id, seqs, [r["error"] for r in repeated])
     await conn.execute(sql.SET_TOTAL, rows.job_id, rows.count)
+    await conn.execute("ANALYZE confirma_job_items")  # plans for the claims that follow
 
 
 async def _copy(conn: Any, chunk: list[Row]) -> None:

@@ -23,14 +23,14 @@ CREATE_JOB = "INSERT INTO confirma_jobs (kind, name) VALUES ($1, $2) RETURNING i
 SET_TOTAL = "UPDATE confirma_jobs SET total = $2 WHERE id = $1"
 
 # A key seen again later in the same job is failed at load (never sent): the first copy decides.
-FAIL_DUPLICATES = """
-UPDATE confirma_job_items AS i
-SET state = 'failed', error_type = 'DuplicateInputError', finished_at = now(),
-    error = 'key ' || i.key || ' appears again at line ' || coalesce(i.line, i.seq + 1)::text
-            || ' (first at line ' || coalesce(d.first_line, d.first_seq + 1)::text
-            || '): not sent a second time'
+# Found in one sorted pass, then failed by seq (an UPDATE joined to the window query itself can
+# get a quadratic plan on a table that was never analysed).
+REPEATED_KEYS = """
+SELECT seq, 'key ' || key || ' appears again at line ' || coalesce(line, seq + 1)::text
+       || ' (first at line ' || coalesce(first_line, first_seq + 1)::text
+       || '): not sent a second time' AS error
 FROM (
-    SELECT seq,
+    SELECT seq, key, line,
            first_value(line) OVER w AS first_line,
            first_value(seq) OVER w AS first_seq,
            row_number() OVER w AS n
@@ -38,7 +38,14 @@ FROM (
     WHERE job_id = $1 AND key IS NOT NULL
     WINDOW w AS (PARTITION BY key ORDER BY seq)
 ) AS d
-WHERE i.job_id = $1 AND i.seq = d.seq AND d.n > 1 AND i.state = 'pending'
+WHERE n > 1
+"""
+
+FAIL_REPEATED = """
+UPDATE confirma_job_items AS i
+SET state = 'failed', error_type = 'DuplicateInputError', error = u.error, finished_at = now()
+FROM unnest($2::integer[], $3::text[]) AS u(seq, error)
+WHERE i.job_id = $1 AND i.seq = u.seq
 """
 
 JOB = "SELECT id, kind, name, target, client, total, created_at FROM confirma_jobs WHERE id = $1"

@@ -29,6 +29,9 @@ from ._jobs_journal import ClaimedJournal
 if TYPE_CHECKING:
     from ..client import ConfirmaClient
 
+FLUSH_INTERVAL = 0.5
+"""Seconds at most between two writes of results (``status`` sees progress at that pace)."""
+
 _STATE = {
     BatchStatus.CREATED: "created",
     BatchStatus.ALREADY_EXISTS: "already_exists",
@@ -69,7 +72,6 @@ class Worker:
         self._seq_of: dict[int, int] = {}  # stream index -> item seq
         self._action_keys: dict[int, tuple[InvoiceAction, str]] = {}  # id(action) -> it, its key
         self._rows: list[tuple[Any, ...]] = []
-        self._last_flush = 0.0
         self.summary = BatchSummary()
 
     async def run(self) -> BatchSummary:
@@ -109,16 +111,17 @@ class Worker:
             if self._kind == "invoice"
             else batch.submit_actions(items, key=self._action_key)
         )
-        self._last_flush = time.monotonic()
+        flusher = asyncio.create_task(self._flush_every(journal, FLUSH_INTERVAL))
         try:
             async with stream:
                 async for result in stream:
                     self._record(result)
-                    if len(self._rows) >= self._flush_size or (
-                        time.monotonic() - self._last_flush > 1.0
-                    ):
+                    if len(self._rows) >= self._flush_size:
                         await self._flush(journal)
         finally:
+            flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flusher
             await asyncio.shield(self._flush(journal))
 
     async def _items(self, journal: ClaimedJournal) -> AsyncIterator[Any]:
@@ -136,7 +139,10 @@ class Worker:
             if not rows:
                 if not others:
                     return
-                await asyncio.sleep(self._poll)  # held by live workers: wait for them (or lease)
+                # Held by live workers: wait for them (or for their lease to run out). Results
+                # not written yet keep this worker's own items open for the others: write them.
+                await self._flush(journal)
+                await asyncio.sleep(self._poll)
                 continue
             for row in rows:
                 key: BatchKey | None = row["key"]
@@ -177,21 +183,37 @@ class Worker:
             self._on_result(result)
 
     async def _flush(self, journal: ClaimedJournal) -> None:
-        """Write the sent marks and the results gathered since the last flush (batched)."""
+        """Write the sent marks and the results gathered since the last flush (batched).
+
+        Several flushes may overlap (each takes what was gathered when it started); a failed one
+        puts its rows back for the next.
+        """
         started, rows = journal.started, self._rows
-        journal.started, self._rows = [], []
-        self._last_flush = time.monotonic()
         if not started and not rows:
             return
-        async with self._pool.acquire() as conn:
-            if started:
-                seqs, contents = zip(*started, strict=True)
-                await conn.execute(
-                    sql.MARK_SENDING, self._job_id, journal.worker_id, seqs, contents
-                )
-            if rows:
-                columns = list(zip(*rows, strict=True))
-                await conn.execute(sql.FINISH, self._job_id, journal.worker_id, *columns)
+        journal.started, self._rows = [], []
+        try:
+            async with self._pool.acquire() as conn:
+                if started:
+                    seqs, contents = zip(*started, strict=True)
+                    await conn.execute(
+                        sql.MARK_SENDING, self._job_id, journal.worker_id, seqs, contents
+                    )
+                    started = []
+                if rows:
+                    columns = list(zip(*rows, strict=True))
+                    await conn.execute(sql.FINISH, self._job_id, journal.worker_id, *columns)
+        except BaseException:
+            journal.started[:0] = started
+            self._rows[:0] = rows
+            raise
+
+    async def _flush_every(self, journal: ClaimedJournal, interval: float) -> None:
+        """Write results at least every ``interval`` seconds, so that a slow trickle is seen."""
+        while True:
+            await asyncio.sleep(interval)
+            with contextlib.suppress(Exception):  # the database is away: the next one retries
+                await self._flush(journal)
 
     async def _renew(self, journal: ClaimedJournal) -> None:
         """Extend the lease every quarter of it; count it valid for 3/4 of it from each ask."""
