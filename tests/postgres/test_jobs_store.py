@@ -93,6 +93,7 @@ async def test_two_workers_never_claim_the_same_item(
     assert [row["claims"] for row in claims] == [1]
 
 
+@pytest.mark.slow
 async def test_a_worker_that_lost_its_lease_stops_and_another_finishes_its_items(
     postgres_dsn: str, confirma_sandbox: Sandbox, confirma_client: ConfirmaClient
 ) -> None:
