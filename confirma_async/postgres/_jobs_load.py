@@ -79,14 +79,14 @@ class Rows:
 
     def _pending(self, line: int, key: str | None, body: str) -> Row:
         self.count += 1
-        return (self.job_id, self.count - 1, line, key, body, "pending", None, None, None)
+        return (self.job_id, self.count - 1, line, key, "pending", None, None, None, body)
 
     def _failed(self, line: int, body: str, reason: str) -> Row:
         self.count += 1
         self.malformed += 1
         now = datetime.now(UTC)
         error_type = "RequestValidationError"
-        return (self.job_id, self.count - 1, line, None, body, "failed", error_type, reason, now)
+        return (self.job_id, self.count - 1, line, None, "failed", error_type, reason, now, body)
 
 
 def _invoice_number(item: object) -> int | None:
@@ -119,12 +119,18 @@ async def copy_items(
         seqs = [row["seq"] for row in repeated]
         await conn.execute(sql.FAIL_REPEATED, rows.job_id, seqs, [r["error"] for r in repeated])
     await conn.execute(sql.SET_TOTAL, rows.job_id, rows.count)
-    await conn.execute("ANALYZE confirma_job_items")  # plans for the claims that follow
+    await conn.execute("ANALYZE confirma_job_items, confirma_job_bodies")  # plans for the claims
 
 
 async def _copy(conn: Any, chunk: list[Row]) -> None:
+    """One chunk into both tables (a row's last field is its body)."""
     await conn.copy_records_to_table(
-        "confirma_job_items", records=chunk, columns=list(sql.ITEM_COLUMNS)
+        "confirma_job_items", records=[row[:-1] for row in chunk], columns=list(sql.ITEM_COLUMNS)
+    )
+    await conn.copy_records_to_table(
+        "confirma_job_bodies",
+        records=[(row[0], row[1], row[-1]) for row in chunk],
+        columns=list(sql.BODY_COLUMNS),
     )
 
 

@@ -1,8 +1,9 @@
 """The tables of the bulk-job store (component ``jobs``), as versioned migrations.
 
 Version 1: ``confirma_jobs`` (one row a job: its kind, binding and size), ``confirma_job_workers``
-(one row a worker process: its host, pid and lease) and ``confirma_job_items`` (one row an input
-item: its body as loaded, its state, who holds it, its outcome). Apply with
+(one row a worker process: its host, pid and lease), ``confirma_job_items`` (one row an input
+item: its state, who holds it, its outcome; narrow, as it is updated a few times) and
+``confirma_job_bodies`` (the item as loaded, written once). Apply with
 ``confirma jobs migrate --store ...`` or :meth:`JobStore.migrate`; workers also migrate on start.
 
 Item states: ``pending`` (nobody holds it), ``claimed`` (a worker holds it while its lease lasts),
@@ -44,7 +45,6 @@ MIGRATIONS: tuple[str, ...] = (
         seq         integer     NOT NULL,
         line        integer,
         key         text,
-        body        text        NOT NULL,
         state       text        NOT NULL DEFAULT 'pending' CHECK (state IN
                     ('pending', 'claimed', 'sending', 'created', 'already_exists', 'failed')),
         worker      bigint,
@@ -59,10 +59,17 @@ MIGRATIONS: tuple[str, ...] = (
         finished_at timestamptz,
         PRIMARY KEY (job_id, seq)
     );
-    CREATE INDEX confirma_job_items_open ON confirma_job_items (job_id, seq)
-        WHERE state IN ('pending', 'claimed', 'sending');
-    CREATE INDEX confirma_job_items_finished ON confirma_job_items (job_id, finished_at)
-        WHERE finished_at IS NOT NULL;
+    CREATE TABLE confirma_job_bodies (
+        job_id      bigint      NOT NULL,
+        seq         integer     NOT NULL,
+        body        text        NOT NULL,
+        PRIMARY KEY (job_id, seq),
+        FOREIGN KEY (job_id, seq) REFERENCES confirma_job_items ON DELETE CASCADE
+    );
+    CREATE INDEX confirma_job_items_pending ON confirma_job_items (job_id, seq)
+        WHERE state = 'pending';
+    CREATE INDEX confirma_job_items_held ON confirma_job_items (job_id, worker)
+        WHERE worker IS NOT NULL;
     """,
 )
 """Version *n* is ``MIGRATIONS[n - 1]``; a new version is appended, never edited."""

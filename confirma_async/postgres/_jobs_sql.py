@@ -11,12 +11,15 @@ ITEM_COLUMNS = (
     "seq",
     "line",
     "key",
-    "body",
     "state",
     "error_type",
     "error",
     "finished_at",
 )
+
+BODY_COLUMNS = ("job_id", "seq", "body")
+
+_BODY = "(SELECT b.body FROM confirma_job_bodies AS b WHERE b.job_id = i.job_id AND b.seq = i.seq)"
 
 CREATE_JOB = "INSERT INTO confirma_jobs (kind, name) VALUES ($1, $2) RETURNING id"
 
@@ -73,35 +76,61 @@ UPDATE confirma_job_workers SET lease_until = least(lease_until, now()), stopped
 WHERE id = $1
 """
 
-# Claim up to $3 open items for worker $2: pending ones, and those held by a worker whose lease ran
-# out (possibly sent: maybe_sent). Only while the claimer's own lease holds. SKIP LOCKED: claimers
-# never wait for each other and never get the same row.
-CLAIM = """
+# (Both claims update ``seq = ANY(ARRAY(...))``: joined to the CTE instead, the planner may hash
+# the whole job's rows for every claim.)
+# Claim up to $3 pending items for worker $2, from seq $4 on (each worker walks the job in seq
+# order: a scan from the start would step over every finished row's dead index entries), only
+# while the claimer's own lease holds. SKIP LOCKED: claimers never wait for each other and never
+# get the same row.
+CLAIM = (
+    """
 WITH picked AS (
-    SELECT i.seq FROM confirma_job_items AS i
-    WHERE i.job_id = $1 AND i.state IN ('pending', 'claimed', 'sending')
-      AND (i.state = 'pending' OR NOT EXISTS (
-          SELECT 1 FROM confirma_job_workers AS w
-          WHERE w.id = i.worker AND w.lease_until > now()))
-      AND EXISTS (
-          SELECT 1 FROM confirma_job_workers AS me
-          WHERE me.id = $2 AND me.lease_until > now() AND me.stopped_at IS NULL)
-    ORDER BY i.seq
+    SELECT seq FROM confirma_job_items
+    WHERE job_id = $1 AND state = 'pending' AND seq >= $4
+    ORDER BY seq
     LIMIT $3
-    FOR UPDATE OF i SKIP LOCKED
+    FOR UPDATE SKIP LOCKED
 )
 UPDATE confirma_job_items AS i
-SET state = 'claimed', worker = $2, claims = i.claims + 1,
-    maybe_sent = i.maybe_sent OR i.state <> 'pending'
-FROM picked
-WHERE i.job_id = $1 AND i.seq = picked.seq
-RETURNING i.seq, i.key, i.body, i.maybe_sent, i.content
+SET state = 'claimed', worker = $2, claims = i.claims + 1
+WHERE i.job_id = $1 AND i.seq = ANY(ARRAY(SELECT seq FROM picked)) AND EXISTS (
+    SELECT 1 FROM confirma_job_workers AS me
+    WHERE me.id = $2 AND me.lease_until > now() AND me.stopped_at IS NULL)
+RETURNING i.seq, i.key, """
+    + _BODY
+    + """ AS body, i.maybe_sent, i.content
 """
+)
+
+# Take over up to $3 items held by workers whose lease ran out: they were possibly sent
+# (maybe_sent), so the new holder looks each one up before sending it again.
+RECLAIM = (
+    """
+WITH picked AS (
+    SELECT seq FROM confirma_job_items
+    WHERE job_id = $1 AND state IN ('claimed', 'sending') AND worker IN (
+        SELECT id FROM confirma_job_workers WHERE job_id = $1 AND lease_until <= now())
+    ORDER BY seq
+    LIMIT $3
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE confirma_job_items AS i
+SET state = 'claimed', worker = $2, claims = i.claims + 1, maybe_sent = true
+WHERE i.job_id = $1 AND i.seq = ANY(ARRAY(SELECT seq FROM picked)) AND EXISTS (
+    SELECT 1 FROM confirma_job_workers AS me
+    WHERE me.id = $2 AND me.lease_until > now() AND me.stopped_at IS NULL)
+RETURNING i.seq, i.key, """
+    + _BODY
+    + """ AS body, i.maybe_sent, i.content
+"""
+)
 
 # Open items not held by worker $2: while there are any, the job may still need this worker.
 OTHERS_OPEN = """
-SELECT count(*) FROM confirma_job_items
-WHERE job_id = $1 AND state IN ('pending', 'claimed', 'sending') AND worker IS DISTINCT FROM $2
+SELECT EXISTS (SELECT 1 FROM confirma_job_items WHERE job_id = $1 AND state = 'pending')
+    OR EXISTS (SELECT 1 FROM confirma_job_items
+               WHERE job_id = $1 AND worker IS NOT NULL AND worker <> $2
+                 AND state IN ('claimed', 'sending'))
 """
 
 MARK_SENDING = """

@@ -72,6 +72,11 @@ class Worker:
         self._seq_of: dict[int, int] = {}  # stream index -> item seq
         self._action_keys: dict[int, tuple[InvoiceAction, str]] = {}  # id(action) -> it, its key
         self._rows: list[tuple[Any, ...]] = []
+        self._claims: Any = None  # the connections of a run (see ``run``)
+        self._writes: Any = None
+        self._write_lock = asyncio.Lock()  # flushes share ``_writes``, one at a time
+        self._next_seq = 0  # where this worker's next claim of pending items starts
+        self._reclaimed_at = time.monotonic()  # when it last looked for dead workers' items
         self.summary = BatchSummary()
 
     async def run(self) -> BatchSummary:
@@ -83,14 +88,22 @@ class Worker:
             binding = await self._bind(conn)
         journal = self._journal = ClaimedJournal(self._job_id, worker_id, binding)
         journal.valid_until = time.monotonic() + self._lease * 0.75
-        renewer = asyncio.create_task(self._renew(journal))
         started = time.perf_counter()
         try:
-            await self._work(journal)
+            # One connection each for claims, writes and the lease, held for the whole run: a
+            # pooled connection is reset (one more round trip) every time it goes back.
+            async with contextlib.AsyncExitStack() as held:
+                self._claims, self._writes, lease = [
+                    await held.enter_async_context(self._pool.acquire()) for _ in range(3)
+                ]
+                renewer = asyncio.create_task(self._renew(journal, lease))
+                try:
+                    await self._work(journal)
+                finally:
+                    renewer.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await renewer
         finally:
-            renewer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewer
             self.summary.elapsed = time.perf_counter() - started
             await asyncio.shield(self._stop(worker_id))
         return self.summary
@@ -128,14 +141,12 @@ class Worker:
         """The claimed items, chunk after chunk, until no other worker holds open ones."""
         index = 0
         while True:
-            async with self._pool.acquire() as conn:
-                rows = await conn.fetch(
-                    sql.CLAIM, self._job_id, journal.worker_id, self._claim_size
-                )
-                if not rows:
-                    if journal.lost is not None:
-                        raise JournalError(f"worker {journal.worker_id}: {journal.lost}")
-                    others = await conn.fetchval(sql.OTHERS_OPEN, self._job_id, journal.worker_id)
+            conn = self._claims
+            rows = await self._claim(conn, journal.worker_id)
+            if not rows:
+                if journal.lost is not None:
+                    raise JournalError(f"worker {journal.worker_id}: {journal.lost}")
+                others = await conn.fetchval(sql.OTHERS_OPEN, self._job_id, journal.worker_id)
             if not rows:
                 if not others:
                     return
@@ -156,6 +167,25 @@ class Worker:
                 self._seq_of[index] = row["seq"]
                 index += 1
                 yield item
+
+    async def _claim(self, conn: Any, worker_id: int) -> list[Any]:
+        """The next chunk: dead workers' items (looked for every half lease), else pending ones.
+
+        Pending ones from where this worker left off, then from the start.
+        """
+        size, now = self._claim_size, time.monotonic()
+        if now - self._reclaimed_at > self._lease / 2:
+            self._reclaimed_at = now
+            rows: list[Any] = await conn.fetch(sql.RECLAIM, self._job_id, worker_id, size)
+            if rows:
+                return rows
+        for start in (self._next_seq, 0) if self._next_seq else (0,):
+            rows = await conn.fetch(sql.CLAIM, self._job_id, worker_id, size, start)
+            if rows:
+                self._next_seq = max(row["seq"] for row in rows) + 1
+                return rows
+        self._reclaimed_at = now
+        return list(await conn.fetch(sql.RECLAIM, self._job_id, worker_id, size))
 
     def _action_key(self, action: InvoiceAction) -> str:
         held, key = self._action_keys[id(action)]  # held: its id cannot be reused meanwhile
@@ -193,9 +223,14 @@ class Worker:
             return
         journal.started, self._rows = [], []
         try:
-            async with self._pool.acquire() as conn:
-                if started:
-                    seqs, contents = zip(*started, strict=True)
+            async with self._write_lock:
+                conn = self._writes
+                content = dict(started)
+                finished = {row[0] for row in rows}
+                marks = [pair for pair in started if pair[0] not in finished]
+                rows = [(*row[:-1], content.get(row[0])) for row in rows]
+                if marks:  # only those still in flight: the others go straight to final
+                    seqs, contents = zip(*marks, strict=True)
                     await conn.execute(
                         sql.MARK_SENDING, self._job_id, journal.worker_id, seqs, contents
                     )
@@ -215,14 +250,13 @@ class Worker:
             with contextlib.suppress(Exception):  # the database is away: the next one retries
                 await self._flush(journal)
 
-    async def _renew(self, journal: ClaimedJournal) -> None:
+    async def _renew(self, journal: ClaimedJournal, conn: Any) -> None:
         """Extend the lease every quarter of it; count it valid for 3/4 of it from each ask."""
         while True:
             await asyncio.sleep(self._lease / 4)
             asked = time.monotonic()
             try:
-                async with self._pool.acquire() as conn:
-                    renewed = await conn.fetchval(sql.RENEW, journal.worker_id, self._lease)
+                renewed = await conn.fetchval(sql.RENEW, journal.worker_id, self._lease)
             except Exception:  # the database is unreachable: keep trying while the lease lasts
                 continue
             if renewed is None:

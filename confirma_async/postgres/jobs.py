@@ -52,8 +52,12 @@ class JobStore:
         self._owns_pool = owns_pool
 
     @classmethod
-    async def connect(cls, dsn: str, *, migrate: bool = True, pool_size: int = 4) -> JobStore:
-        """Open a pool to ``dsn`` (``postgresql://...``) and, by default, migrate the schema."""
+    async def connect(cls, dsn: str, *, migrate: bool = True, pool_size: int = 8) -> JobStore:
+        """Open a pool to ``dsn`` (``postgresql://...``) and, by default, migrate the schema.
+
+        Each running :meth:`BulkJob.work` holds three of the pool's ``pool_size`` connections
+        (claims, writes, lease) and briefly a fourth.
+        """
         pool = await open_pool(dsn, min_size=1, max_size=pool_size)
         store = cls(pool, owns_pool=True)
         try:

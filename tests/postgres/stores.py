@@ -136,7 +136,7 @@ class PostgresStore:
         conn = await asyncpg.connect(self.dsn)
         try:  # a worker claimed everything, started sending ``keys``, and died (lease ran out)
             dead = await conn.fetchval(sql.REGISTER_WORKER, job.id, "elsewhere", 1, 30.0)
-            await conn.fetch(sql.CLAIM, job.id, dead, len(items))
+            await conn.fetch(sql.CLAIM, job.id, dead, len(items), 0)
             await conn.execute(
                 "UPDATE confirma_job_items SET state = 'sending' "
                 "WHERE job_id = $1 AND key = ANY($2)",
@@ -158,7 +158,7 @@ class PostgresStore:
             worker = await conn.fetchval(sql.REGISTER_WORKER, job.id, "here", 1, 30.0)
             row = await conn.fetchrow(sql.BIND, job.id, target, None)
             journal = ClaimedJournal(job.id, worker, (row["target"], row["client"]))
-            for claimed in await conn.fetch(sql.CLAIM, job.id, worker, len(items)):
+            for claimed in await conn.fetch(sql.CLAIM, job.id, worker, len(items), 0):
                 journal.claimed[int(claimed["key"])] = (claimed["seq"], claimed["maybe_sent"], None)
         finally:
             await conn.close()
