@@ -169,7 +169,7 @@ async def main() -> int:
     parser.add_argument("--items", type=int, default=None, help="invoices per job")
     parser.add_argument("--repeat", type=int, default=None, help="runs per worker count")
     parser.add_argument("--concurrency", type=int, default=4, help="requests in flight a worker")
-    parser.add_argument("--claim", type=int, default=64, help="items a claim (and a flush)")
+    parser.add_argument("--claim", type=int, default=128, help="items a claim (and a flush)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
     args = parser.parse_args()
     args.items = args.items or (2_000 if args.quick else 4_000)
