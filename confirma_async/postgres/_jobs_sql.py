@@ -21,6 +21,15 @@ BODY_COLUMNS = ("job_id", "seq", "body")
 
 _BODY = "(SELECT b.body FROM confirma_job_bodies AS b WHERE b.job_id = i.job_id AND b.seq = i.seq)"
 
+# The end of both claims: update the picked rows while the claimer's own lease holds; return them
+# with their bodies.
+_TAKE = f"""
+WHERE i.job_id = $1 AND i.seq = ANY(ARRAY(SELECT seq FROM picked)) AND EXISTS (
+    SELECT 1 FROM confirma_job_workers AS me
+    WHERE me.id = $2 AND me.lease_until > now() AND me.stopped_at IS NULL)
+RETURNING i.seq, i.key, {_BODY} AS body, i.maybe_sent, i.content
+"""
+
 CREATE_JOB = "INSERT INTO confirma_jobs (kind, name) VALUES ($1, $2) RETURNING id"
 
 SET_TOTAL = "UPDATE confirma_jobs SET total = $2 WHERE id = $1"
@@ -93,13 +102,8 @@ WITH picked AS (
 )
 UPDATE confirma_job_items AS i
 SET state = 'claimed', worker = $2, claims = i.claims + 1
-WHERE i.job_id = $1 AND i.seq = ANY(ARRAY(SELECT seq FROM picked)) AND EXISTS (
-    SELECT 1 FROM confirma_job_workers AS me
-    WHERE me.id = $2 AND me.lease_until > now() AND me.stopped_at IS NULL)
-RETURNING i.seq, i.key, """
-    + _BODY
-    + """ AS body, i.maybe_sent, i.content
 """
+    + _TAKE
 )
 
 # Take over up to $3 items held by workers whose lease ran out: they were possibly sent
@@ -116,13 +120,8 @@ WITH picked AS (
 )
 UPDATE confirma_job_items AS i
 SET state = 'claimed', worker = $2, claims = i.claims + 1, maybe_sent = true
-WHERE i.job_id = $1 AND i.seq = ANY(ARRAY(SELECT seq FROM picked)) AND EXISTS (
-    SELECT 1 FROM confirma_job_workers AS me
-    WHERE me.id = $2 AND me.lease_until > now() AND me.stopped_at IS NULL)
-RETURNING i.seq, i.key, """
-    + _BODY
-    + """ AS body, i.maybe_sent, i.content
 """
+    + _TAKE
 )
 
 # Open items not held by worker $2: while there are any, the job may still need this worker.

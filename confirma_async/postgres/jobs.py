@@ -19,9 +19,9 @@ the results are the code of ``client.batch()``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
+from .._core.closing import AsyncClosing
 from ..batch.results import BatchResult, BatchSummary
 from ..errors import ConfigurationError
 from . import _jobs_sql as sql
@@ -40,7 +40,7 @@ __all__ = ["BulkJob", "JobItemResult", "JobStatus", "JobStore"]
 JobKind = Literal["invoice", "action"]
 
 
-class JobStore:
+class JobStore(AsyncClosing):
     """Bulk jobs in a PostgreSQL database (extra ``postgres``); made by :meth:`connect`.
 
     Use it as an async context manager or call :meth:`aclose`. The pool is the caller's when
@@ -77,17 +77,6 @@ class JobStore:
         """Close the pool (if this store opened it)."""
         if self._owns_pool:
             await self._pool.close()
-
-    async def __aenter__(self) -> JobStore:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def load(
         self,

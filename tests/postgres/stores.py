@@ -29,6 +29,15 @@ from confirma_async.postgres._jobs_journal import ClaimedJournal
 Item = dict[str, Any]
 
 
+async def fetch(dsn: str, query: str, *args: Any) -> list[asyncpg.Record]:
+    """Run one query on its own connection (for what a test reads or changes directly)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        return list(await conn.fetch(query, *args))
+    finally:
+        await conn.close()
+
+
 def number(item: Item) -> int:
     result: int = item["invoice"]["header"]["number"]
     return result

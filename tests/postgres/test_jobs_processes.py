@@ -13,13 +13,13 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any
 
-import asyncpg
 import pytest
 
 from confirma_async import JobStore
 from confirma_async.testing import FaultRule, Sandbox, sample_invoice
+
+from .stores import fetch
 
 FIRST = 820_000_001
 WORKER = str(Path(__file__).with_name("_worker.py"))
@@ -94,7 +94,7 @@ async def test_four_workers_and_a_sigkill_leave_every_invoice_stored_exactly_onc
     # Nothing was re-sent blind: the sandbox never had to answer 409 ...
     assert sandbox.state.responses_sent("POST", "/invoice", status=409) == 0
     # ... and what the killed worker held was taken over and looked up first.
-    taken_over = await rows(
+    taken_over = await fetch(
         postgres_dsn,
         "SELECT count(*) AS n, count(*) FILTER (WHERE lookups = 0) AS unchecked "
         "FROM confirma_job_items WHERE job_id = $1 AND claims > 1",
@@ -106,11 +106,3 @@ async def test_four_workers_and_a_sigkill_leave_every_invoice_stored_exactly_onc
     assert sum(finished) < total  # the rest: written by the killed one before it died
     fired = sandbox.faults.fired
     assert min(fired["error"], fired["rate_limit"], fired["drop"], fired["commit_drop"]) > 50
-
-
-async def rows(dsn: str, query: str, *args: Any) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(dsn)
-    try:
-        return list(await conn.fetch(query, *args))
-    finally:
-        await conn.close()

@@ -23,19 +23,13 @@ from confirma_async import (
 from confirma_async.postgres import schema_versions
 from confirma_async.testing import FaultRule, Sandbox, sample_invoice
 
+from .stores import fetch
+
 FIRST = 830_000_001
 
 
 def invoices(count: int, first: int = FIRST) -> list[dict[str, Any]]:
     return [sample_invoice(first + i, payment_control=False) for i in range(count)]
-
-
-async def fetch(dsn: str, query: str, *args: Any) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(dsn)
-    try:
-        return list(await conn.fetch(query, *args))
-    finally:
-        await conn.close()
 
 
 async def test_the_store_creates_its_versioned_tables(postgres_dsn: str) -> None:
