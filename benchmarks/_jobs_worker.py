@@ -25,7 +25,7 @@ async def main(dsn: str, job_id: int, base_url: str, concurrency: int, claim: in
             await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
             started = time.process_time()
             summary = await job.work(
-                c, concurrency=concurrency, claim_size=claim, flush_size=claim, poll=0.5
+                c, concurrency=concurrency, claim_size=claim, flush_size=2 * claim, poll=0.5
             )
             cpu = time.process_time() - started
     print(summary.total, cpu, flush=True)

@@ -29,7 +29,7 @@ from ._jobs_journal import ClaimedJournal
 if TYPE_CHECKING:
     from ..client import ConfirmaClient
 
-FLUSH_INTERVAL = 0.5
+FLUSH_INTERVAL = 1.0
 """Seconds at most between two writes of results (``status`` sees progress at that pace)."""
 
 _STATE = {

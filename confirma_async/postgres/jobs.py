@@ -138,7 +138,7 @@ class BulkJob:
         every quarter of it; a worker that cannot renew stops sending at 3/4 of it, and its
         claims pass to the others once it has run out). ``poll``: how often to look again while
         other live workers hold the last open items. Results are written every ``flush_size``
-        results (and at least every half second). Returns the counts of the items this worker
+        results (and at least every second). Returns the counts of the items this worker
         finished; ``on_result`` sees each of their results. Raises :class:`JournalError` if the
         worker lost its lease (nothing more was sent; what it held is reconciled by the others).
         """
