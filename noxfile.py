@@ -53,6 +53,7 @@ def bench(session: nox.Session) -> None:
     ``--strict`` (fail when a goal is missed), ``--no-docs``. A full run writes its figures into
     ``benchmarks/README.md`` and the guides (``benchmarks/_docs.py``).
     """
-    # The benchmarks start the sandbox with `confirma sandbox`; bench_tokens needs asyncpg.
+    # The benchmarks start the sandbox with `confirma sandbox`; bench_tokens and bench_jobs need
+    # asyncpg (bench_jobs also the PostgreSQL server binaries).
     session.install("-e", ".[cli,postgres]")
     session.run("python", "benchmarks/run_all.py", *session.posargs)

@@ -16,6 +16,7 @@ from .auth import (
     TokenStoreError,
     TokenSubscription,
 )
+from .batch._store import JournalStore
 from .batch.journal import Journal
 from .batch.results import BatchKey, BatchResult, BatchStats, BatchStatus, BatchSummary
 from .batch.submitter import BatchStream, BatchSubmitter
@@ -137,6 +138,7 @@ from .pagination.coordination import (
 from .pagination.pager import AsyncPager
 from .pagination.pages import Page, PagerStats, WindowResult
 from .pagination.watch import DistributionWatcher, WatchStats
+from .postgres.jobs import BulkJob, JobItemResult, JobStatus, JobStore
 
 __all__ = [
     "APIConnectionError",
@@ -170,6 +172,7 @@ __all__ = [
     "Beneficiary",
     "BreakdownItem",
     "BreakdownType",
+    "BulkJob",
     "BuyerParty",
     "CalculationMode",
     "Case",
@@ -208,8 +211,12 @@ __all__ = [
     "InvoiceHeader",
     "InvoiceRequest",
     "InvoiceType",
+    "JobItemResult",
+    "JobStatus",
+    "JobStore",
     "Journal",
     "JournalError",
+    "JournalStore",
     "LedgerDimension",
     "LedgerDocument",
     "LedgerRow",

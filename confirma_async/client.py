@@ -14,7 +14,7 @@ import aiohttp
 from ._core.closing import AsyncClosing
 from ._core.logging import default_logger
 from .auth import TokenKey, TokenManager, TokenRenewedCallback, TokenStore
-from .batch.journal import Journal
+from .batch._store import JournalStore
 from .batch.submitter import BatchSubmitter
 from .config import (
     ClientConfig,
@@ -189,7 +189,7 @@ class ConfirmaClient(AsyncClosing):
         *,
         rate_limit: float | None = None,
         ordered: bool = False,
-        journal: Journal | str | os.PathLike[str] | None = None,
+        journal: JournalStore | str | os.PathLike[str] | None = None,
         max_attempts: int = 5,
         breaker_threshold: int | None = 20,
         accept_journal_mismatch: bool = False,

@@ -16,6 +16,7 @@ from .accounting_cmd import accounting_group, clients_group
 from .case_cmd import case_command
 from .doctor_cmd import doctor_command
 from .export import distributions_command, payments_command, settlements_command
+from .jobs_cmd import jobs_group
 from .runner import EXIT_INTERRUPTED
 from .sandbox_cmd import demo_command, sandbox_command
 from .settings import Secrets, Settings
@@ -164,6 +165,7 @@ def _from_flag(ctx: click.Context, name: str) -> bool:
 for command in (
     submit_command,
     actions_group,
+    jobs_group,
     distributions_command,
     payments_command,
     settlements_command,

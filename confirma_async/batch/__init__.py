@@ -13,13 +13,15 @@
 
 The guarantees (and where they end) are described in ``docs/guides/bulk-upload.md``. The pieces:
 ``submitter`` (the public entry), ``window`` (bounded concurrency), ``jobs`` (one item's run),
-``invoices`` and ``actions`` (what is sent and reconciled), ``journal`` (resuming), ``rate`` (the
-requests-per-second cap), ``results`` (what is reported).
+``invoices`` and ``actions`` (what is sent and reconciled), ``journal`` (resuming), ``_store``
+(the journal interface, shared with the PostgreSQL job store), ``rate`` (the requests-per-second
+cap), ``results`` (what is reported).
 """
 
 from __future__ import annotations
 
 from ..errors import BatchBusyError, JournalError
+from ._store import JournalStore
 from .actions import ActionKeyFunc, default_action_key
 from .invoices import InvoiceResponse
 from .journal import Journal
@@ -39,5 +41,6 @@ __all__ = [
     "InvoiceResponse",
     "Journal",
     "JournalError",
+    "JournalStore",
     "default_action_key",
 ]

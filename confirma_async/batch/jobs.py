@@ -23,8 +23,9 @@ from ..errors import (
 )
 from ..models._convert import from_wire, to_wire
 from ..resources.invoices import Invoices
+from ._store import JournalStore
 from .guards import CircuitBreaker, DuplicateKeys, Pacing
-from .journal import Journal, JournalEntry
+from .journal import JournalEntry
 from .rate import RateLimiter
 from .results import BatchKey, BatchResult, BatchStats, BatchStatus
 
@@ -69,7 +70,7 @@ class Context:
         *,
         stats: BatchStats,
         limiter: RateLimiter | None,
-        journal: Journal | None,
+        journal: JournalStore | None,
         max_attempts: int,
         pacing: Pacing,
         breaker: CircuitBreaker | None = None,

@@ -28,6 +28,7 @@ from .._core.closing import AsyncClosing
 from ..errors import BatchBusyError, ClientClosedError, ConfigurationError
 from ..models.actions import QueuedAction
 from ..resources.invoices import Invoices
+from ._store import JournalStore
 from .actions import ActionJobs, ActionKeyFunc
 from .guards import CircuitBreaker, Pacing
 from .invoices import InvoiceJobs, InvoiceResponse
@@ -108,7 +109,7 @@ class BatchSubmitter:
         concurrency: int = 32,
         rate_limit: float | None = None,
         ordered: bool = False,
-        journal: Journal | str | os.PathLike[str] | None = None,
+        journal: JournalStore | str | os.PathLike[str] | None = None,
         max_attempts: int = 5,
         target: str | None = None,
         client_id: str | None = None,
@@ -139,8 +140,8 @@ class BatchSubmitter:
         self.rate_limit = rate_limit
         """Requests per second at most, or ``None``."""
         self._limiter = RateLimiter(rate_limit) if rate_limit is not None else None
-        self.journal: Journal | None = (
-            journal if isinstance(journal, Journal) or journal is None else Journal(journal)
+        self.journal: JournalStore | None = (
+            Journal(journal) if isinstance(journal, str | os.PathLike) else journal
         )
         """The journal, if any (opened while a stream runs)."""
         self.stats = BatchStats()
