@@ -238,7 +238,9 @@ class Faults:
         outcome: FaultRule | None = None
         for slot in list(self._slots):
             rule = slot.rule
-            if (rule.kind != "latency" and outcome is not None) or not rule.matches(method, path, client):
+            if (rule.kind != "latency" and outcome is not None) or not rule.matches(
+                method, path, client
+            ):
                 continue
             if rule.rate < 1.0 and self._random.random() >= rule.rate:
                 continue

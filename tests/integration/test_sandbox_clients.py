@@ -1,4 +1,4 @@
-"""The sandbox as a partner meets it: many clients through POST /client, kept apart, faulted apart."""
+"""The sandbox as a partner meets it: many clients via POST /client, kept and faulted apart."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ async def onboard(sandbox: Sandbox, name: str) -> tuple[str, str]:
     async with ConfirmaClient(api_key="unused", base_url=sandbox.base_url, config=FAST) as c:
         request = from_wire(sample_client(name), NewClientRequest)
         created = await c.onboarding.create_client(request, partner_token=sandbox.partner_token)
-    assert created.client_id is not None and created.access_token is not None
+    assert created.client_id is not None
+    assert created.access_token is not None
     return created.client_id, created.access_token
 
 
@@ -28,7 +29,8 @@ async def test_clients_created_through_post_client_each_get_their_own_token(
 ) -> None:
     a_id, a_token = await onboard(confirma_sandbox, "A Oy")
     b_id, b_token = await onboard(confirma_sandbox, "B Oy")
-    assert a_id != b_id and a_token != b_token
+    assert a_id != b_id
+    assert a_token != b_token
     assert confirma_sandbox.requests_of(None, "POST /client") == 2  # the partner's: no client
 
 
