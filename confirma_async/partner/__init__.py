@@ -1,0 +1,16 @@
+"""Acting for many creditors: :class:`ConfirmaPartner`, its clients and its fair scheduler."""
+
+from __future__ import annotations
+
+from ._client import PartnerClient
+from ._partner import ConfirmaPartner, TokenNotStoredError
+from ._scheduler import FairScheduler, Lane, LaneMetrics
+
+__all__ = [
+    "ConfirmaPartner",
+    "FairScheduler",
+    "Lane",
+    "LaneMetrics",
+    "PartnerClient",
+    "TokenNotStoredError",
+]
