@@ -1,0 +1,178 @@
+"""ConfirmaPartner against the sandbox: onboarding, clients on one session, renewals per client."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from confirma_async import (
+    ClientClosedError,
+    ConfigurationError,
+    ConfirmaPartner,
+    MemoryTokenStore,
+    NewClientRequest,
+    TokenKey,
+    TokenNotStoredError,
+)
+from confirma_async.models._convert import from_wire
+from confirma_async.testing import Sandbox, sample_client
+
+from .conftest import FAST, TODAY, make_invoice
+
+
+def new_client(n: int) -> NewClientRequest:
+    return from_wire(sample_client(f"Creditor {n} Oy"), NewClientRequest)
+
+
+@pytest_asyncio.fixture
+async def partner(confirma_sandbox: Sandbox) -> AsyncIterator[ConfirmaPartner]:
+    async with ConfirmaPartner(
+        partner_token=confirma_sandbox.partner_token,
+        base_url=confirma_sandbox.base_url,
+        config=FAST,
+        max_in_flight=4,
+    ) as p:
+        yield p
+
+
+async def test_onboarding_stores_the_token_before_it_returns(partner: ConfirmaPartner) -> None:
+    created = await partner.onboard(new_client(1))
+    assert created.client_id is not None
+    stored = await partner.token_store.load(TokenKey(partner.base_url, created.client_id))
+    assert stored is not None
+    assert stored.token == created.access_token
+
+
+async def test_a_client_acts_with_the_token_the_store_holds(
+    partner: ConfirmaPartner, confirma_sandbox: Sandbox
+) -> None:
+    created = await partner.onboard(new_client(1))
+    assert created.client_id is not None
+    client = partner.client(created.client_id)
+    assert partner.client(created.client_id) is client
+    await client.invoices.create(make_invoice(9001))
+    page = await client.invoices.distribution_window(TODAY, TODAY)
+    assert [r.invoice_number for r in page.distributions] == [9001]
+    assert confirma_sandbox.requests_of(created.client_id, "POST /invoice") == 1
+
+
+async def test_a_client_without_a_stored_token_fails_naming_it_and_sends_nothing(
+    partner: ConfirmaPartner, confirma_sandbox: Sandbox
+) -> None:
+    with pytest.raises(ConfigurationError, match="client-0099") as caught:
+        await partner.client("client-0099").payments.payments_window(TODAY, TODAY)
+    assert caught.value.field == "client_id"
+    assert sum(confirma_sandbox.state.requests.values()) == 0
+
+
+class FailingStore(MemoryTokenStore):
+    def renewal(self, key: TokenKey) -> Any:
+        raise OSError("database is down")
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, dict[str, Any]]] = []
+
+    def _log(self, event: str, **fields: Any) -> None:
+        self.events.append((event, fields))
+
+    debug = info = warning = error = _log
+
+
+async def test_a_failed_store_write_returns_the_token_inside_the_error_never_logged(
+    confirma_sandbox: Sandbox,
+) -> None:
+    log = Recorder()
+    async with ConfirmaPartner(
+        partner_token=confirma_sandbox.partner_token,
+        base_url=confirma_sandbox.base_url,
+        config=FAST,
+        token_store=FailingStore(),
+        logger=log,
+    ) as partner:
+        with pytest.raises(TokenNotStoredError) as caught:
+            await partner.onboard(new_client(1))
+    error = caught.value
+    token = error.new_client.access_token
+    assert token is not None
+    assert token.startswith("sbx_client_")
+    assert error.new_client.client_id == "client-0002"
+    assert isinstance(error.__cause__, OSError)
+    assert token not in f"{error} {error!r} {error.new_client!r} {error.args}"
+    assert token not in repr(log.events)
+    assert ("partner_token_not_stored", "client-0002") in [
+        (event, fields.get("client_id")) for event, fields in log.events
+    ]
+
+
+async def test_a_partner_client_has_the_batch_api(
+    partner: ConfirmaPartner, confirma_sandbox: Sandbox
+) -> None:
+    created = await partner.onboard(new_client(1))
+    assert created.client_id is not None
+    client = partner.client(created.client_id)
+    invoices = [make_invoice(n) for n in range(100, 120)]
+    results = [r async for r in client.batch(8).submit_invoices(invoices)]
+    assert all(r.ok for r in results)
+    assert len(results) == 20
+    assert confirma_sandbox.requests_of(created.client_id, "POST /invoice") == 20
+    assert partner.metrics()[created.client_id].sent == 20
+
+
+async def test_closing_the_partner_closes_the_session_and_its_clients(
+    confirma_sandbox: Sandbox,
+) -> None:
+    partner = ConfirmaPartner(
+        partner_token=confirma_sandbox.partner_token, base_url=confirma_sandbox.base_url
+    )
+    async with partner:
+        created = await partner.onboard(new_client(1))
+        assert created.client_id is not None
+        client = partner.client(created.client_id)
+        session = partner.shared_session()
+    assert session.closed
+    assert client.closed
+    with pytest.raises(ClientClosedError):
+        await client.payments.payments_window(TODAY, TODAY)
+
+
+async def onboard_many(partner: ConfirmaPartner, n: int) -> list[str]:
+    created = await asyncio.gather(*(partner.onboard(new_client(i)) for i in range(n)))
+    ids = [c.client_id for c in created]
+    assert None not in ids
+    return [i for i in ids if i is not None]
+
+
+async def test_200_clients_share_one_connection_pool(
+    partner: ConfirmaPartner, confirma_sandbox: Sandbox
+) -> None:
+    ids = await onboard_many(partner, 200)
+    clients = [partner.client(i) for i in ids]
+    await asyncio.gather(*(c.payments.payments_window(TODAY, TODAY) for c in clients for _ in "ab"))
+    # 601 requests (200 onboardings, 400 reads) on at most max_in_flight=4 sockets
+    assert confirma_sandbox.connections <= 4
+    assert all(c._session is None for c in clients)  # no client made a session of its own
+    assert all(m.sent == 2 for i, m in partner.metrics().items() if i in ids)
+
+
+async def test_each_expired_client_token_is_renewed_once(
+    partner: ConfirmaPartner, confirma_sandbox: Sandbox
+) -> None:
+    ids = await onboard_many(partner, 200)
+    clients = [partner.client(i) for i in ids]
+    await asyncio.gather(*(c.payments.payments_window(TODAY, TODAY) for c in clients))
+    confirma_sandbox.expire_tokens_at(confirma_sandbox.clock.now())
+    reads = (c.payments.payments_window(TODAY, TODAY) for c in clients for _ in "abc")
+    await asyncio.gather(*reads)  # 3 concurrent calls per client meet its expired token
+    renewals = [confirma_sandbox.requests_of(i, "GET /renew") for i in ids]
+    assert renewals == [1] * 200
+    assert [c.tokens.renewals for c in clients] == [1] * 200
+    for client in clients:
+        stored = await partner.token_store.load(client.tokens.key)
+        assert stored is not None
+        assert stored.version == 2  # onboarding's token, then the renewed one
