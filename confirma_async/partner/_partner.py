@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import aiohttp
 
+from .._core.checks import check_token
 from .._core.closing import AsyncClosing
 from .._core.logging import default_logger
 from ..auth import MemoryTokenStore, TokenKey, TokenStore
@@ -188,7 +190,7 @@ class ConfirmaPartner(AsyncClosing):
             )
         key = TokenKey(self.base_url, created.client_id)
         try:
-            await asyncio.shield(self._store_first_token(key, token, created))
+            await asyncio.shield(self._store_token(key, token, created.expires_at))
         except Exception as exc:
             self._log.error(
                 "partner_token_not_stored",
@@ -203,9 +205,23 @@ class ConfirmaPartner(AsyncClosing):
             ) from exc
         return created
 
-    async def _store_first_token(self, key: TokenKey, token: str, created: NewClient) -> None:
+    async def register(
+        self, client_id: str, token: str, *, expires_at: datetime | None = None
+    ) -> PartnerClient:
+        """Store a token of a client onboarded elsewhere (as its next version); the client.
+
+        Every process sharing the token store uses it from then on.
+        """
+        client = self.client(client_id)
+        token = check_token(token, "token")
+        if expires_at is not None and expires_at.tzinfo is None:
+            raise ConfigurationError("expires_at", expires_at, "must be timezone-aware")
+        await self._store_token(client.tokens.key, token, expires_at)
+        return client
+
+    async def _store_token(self, key: TokenKey, token: str, expires_at: datetime | None) -> None:
         async with self.token_store.renewal(key) as guard:
-            await guard.commit(token, created.expires_at)
+            await guard.commit(token, expires_at)
 
     async def aclose(self) -> None:
         """Close every client, then the shared session. Safe to call more than once."""

@@ -176,3 +176,13 @@ async def test_each_expired_client_token_is_renewed_once(
         stored = await partner.token_store.load(client.tokens.key)
         assert stored is not None
         assert stored.version == 2  # onboarding's token, then the renewed one
+
+
+async def test_a_client_onboarded_elsewhere_is_registered_with_its_token(
+    partner: ConfirmaPartner, confirma_sandbox: Sandbox
+) -> None:
+    client_id, token = confirma_sandbox.add_client("Elsewhere Oy")
+    client = await partner.register(client_id, token)
+    assert client is partner.client(client_id)
+    await client.payments.payments_window(TODAY, TODAY)
+    assert confirma_sandbox.requests_of(client_id) == 1
