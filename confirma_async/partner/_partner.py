@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -19,7 +19,9 @@ from ..config import ClientConfig, Environment
 from ..errors import ConfigurationError, ConfirmaError
 from ..models._aliases import WireAliases
 from ..models.onboarding import NewClient, NewClientRequest
+from ..pagination.watch import Clock, Sleep
 from ._client import PartnerClient, metrics_of
+from ._fleet import FleetWatcher
 from ._scheduler import FairScheduler, LaneMetrics, Observer
 
 PARTNER_LANE = "(partner)"
@@ -222,6 +224,40 @@ class ConfirmaPartner(AsyncClosing):
     async def _store_token(self, key: TokenKey, token: str, expires_at: datetime | None) -> None:
         async with self.token_store.renewal(key) as guard:
             await guard.commit(token, expires_at)
+
+    def watch_distributions(
+        self,
+        clients: Iterable[str] | None = None,
+        *,
+        interval: timedelta | float = timedelta(minutes=1),
+        since: date | None = None,
+        lookback: timedelta = timedelta(days=30),
+        checkpoints: Mapping[str, Mapping[str, Any]] | None = None,
+        clock: Clock | None = None,
+        sleep: Sleep | None = None,
+    ) -> FleetWatcher:
+        """Poll many clients' distribution records; one iterator of ``(client_id, record)``.
+
+        ``clients``: client ids (default: every client made so far). Each client's records are
+        watched as by ``client.invoices.watch_distributions`` (``since``, ``lookback``; one
+        checkpoint per client: ``fleet.checkpoint(client_id)``, given back as
+        ``checkpoints={client_id: ...}``), the first polls spread evenly over ``interval``.
+        Close it (``async with``) to stop every client's polling.
+        """
+        ids = list(self._clients) if clients is None else list(clients)
+        seconds = interval.total_seconds() if isinstance(interval, timedelta) else interval
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+            raise ConfigurationError("interval", interval, "must be a timedelta or seconds >= 0")
+        return FleetWatcher(
+            [self.client(client_id) for client_id in ids],
+            interval=float(seconds),
+            since=since,
+            lookback=lookback,
+            checkpoints=checkpoints,
+            clock=clock,
+            sleep=sleep,
+            logger=self._log,
+        )
 
     async def aclose(self) -> None:
         """Close every client, then the shared session. Safe to call more than once."""
