@@ -24,6 +24,9 @@ from ._client import PartnerClient, metrics_of
 from ._fleet import FleetWatcher
 from ._scheduler import FairScheduler, LaneMetrics, Observer
 
+_NO_PARTNER_TOKEN = "no-partner-token"
+"""What the partner's own client holds without a partner token: never sent (onboard refuses)."""
+
 PARTNER_LANE = "(partner)"
 """The scheduler lane of the partner's own requests (onboarding)."""
 
@@ -53,6 +56,7 @@ class ConfirmaPartner(AsyncClosing):
             client = p.client(created.client_id)              # cheap; no pool of its own
             await client.invoices.create(invoice)
 
+    ``partner_token`` (the provisioning token) is needed only by :meth:`onboard`.
     ``token_store`` holds every client's token, keyed by the base URL and the client id
     (default: a :class:`~confirma_async.MemoryTokenStore`; a
     ``confirma_async.postgres.PostgresTokenStore`` shares them between processes). The partner
@@ -68,7 +72,7 @@ class ConfirmaPartner(AsyncClosing):
     def __init__(
         self,
         *,
-        partner_token: str,
+        partner_token: str | None = None,
         environment: Environment | None = None,
         base_url: str | None = None,
         config: ClientConfig | None = None,
@@ -82,15 +86,16 @@ class ConfirmaPartner(AsyncClosing):
         observer: Observer | None = None,
     ) -> None:
         self._log = logger if logger is not None else default_logger()
+        key = _NO_PARTNER_TOKEN if partner_token is None else partner_token
         self._owner = ConfirmaClient(  # owns the one session; sends nothing itself
-            api_key=partner_token,
+            api_key=key,
             environment=environment,
             base_url=base_url,
             config=config,
             logger=self._log,
             wire_aliases=wire_aliases,
         )
-        self._partner_token = Secret(partner_token)
+        self._partner_token = None if partner_token is None else Secret(partner_token)
         self.config = self._owner.config
         """The configuration every client of this partner shares."""
         self.wire_aliases = self._owner.wire_aliases
@@ -113,7 +118,7 @@ class ConfirmaPartner(AsyncClosing):
             self.scheduler.lane(PARTNER_LANE),
             client_id=None,
             token_store=None,
-            api_key=partner_token,
+            api_key=key,
         )
 
     @property
@@ -178,6 +183,8 @@ class ConfirmaPartner(AsyncClosing):
         If the token store fails, :class:`TokenNotStoredError` is raised holding the created
         client and its token (never logged); a cancellation cannot interrupt the write.
         """
+        if self._partner_token is None:
+            raise ConfigurationError("partner_token", None, "is needed to onboard clients")
         created = await self._provisioning.onboarding.create_client(
             request, partner_token=self._partner_token.reveal()
         )
