@@ -19,6 +19,7 @@ from confirma_async import (
     TokenNotStoredError,
 )
 from confirma_async.models._convert import from_wire
+from confirma_async.partner import Lane
 from confirma_async.testing import Sandbox, sample_client
 
 from .conftest import FAST, TODAY, make_invoice
@@ -186,3 +187,28 @@ async def test_a_client_onboarded_elsewhere_is_registered_with_its_token(
     assert client is partner.client(client_id)
     await client.payments.payments_window(TODAY, TODAY)
     assert confirma_sandbox.requests_of(client_id) == 1
+
+
+async def test_a_per_client_cap_holds_one_clients_bulk_upload_to_it(
+    confirma_sandbox: Sandbox,
+) -> None:
+    most: dict[str, int] = {}
+
+    def watch(event: str, lane: Lane) -> None:
+        if event == "granted":
+            most[lane.name] = max(most.get(lane.name, 0), lane.in_flight)
+
+    async with ConfirmaPartner(
+        partner_token=confirma_sandbox.partner_token,
+        base_url=confirma_sandbox.base_url,
+        config=FAST,
+        per_client_limit=2,
+        observer=watch,
+    ) as partner:
+        client_id, token = confirma_sandbox.add_client("Capped Oy")
+        client = await partner.register(client_id, token)
+        invoices = [make_invoice(n) for n in range(1, 41)]
+        results = [r async for r in client.batch(32).submit_invoices(invoices)]
+    assert all(r.ok for r in results)
+    assert most[client_id] == 2
+    assert partner.metrics()[client_id].waited > 0
