@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from confirma_async import (
     ClientClosedError,
@@ -23,21 +21,11 @@ from confirma_async.partner import Lane
 from confirma_async.testing import Sandbox, sample_client
 
 from .conftest import FAST, TODAY, make_invoice
+from .test_faults import Recorder
 
 
 def new_client(n: int) -> NewClientRequest:
     return from_wire(sample_client(f"Creditor {n} Oy"), NewClientRequest)
-
-
-@pytest_asyncio.fixture
-async def partner(confirma_sandbox: Sandbox) -> AsyncIterator[ConfirmaPartner]:
-    async with ConfirmaPartner(
-        partner_token=confirma_sandbox.partner_token,
-        base_url=confirma_sandbox.base_url,
-        config=FAST,
-        max_in_flight=4,
-    ) as p:
-        yield p
 
 
 async def test_onboarding_stores_the_token_before_it_returns(partner: ConfirmaPartner) -> None:
@@ -73,16 +61,6 @@ async def test_a_client_without_a_stored_token_fails_naming_it_and_sends_nothing
 class FailingStore(MemoryTokenStore):
     def renewal(self, key: TokenKey) -> Any:
         raise OSError("database is down")
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.events: list[tuple[str, dict[str, Any]]] = []
-
-    def _log(self, event: str, **fields: Any) -> None:
-        self.events.append((event, fields))
-
-    debug = info = warning = error = _log
 
 
 async def test_a_failed_store_write_returns_the_token_inside_the_error_never_logged(

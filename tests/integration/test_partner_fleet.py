@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-
-import pytest_asyncio
+from collections.abc import Callable
 
 from confirma_async import ConfirmaPartner
 from confirma_async.partner import FleetWatcher
 from confirma_async.testing import Sandbox
 
-from .conftest import FAST, TODAY, make_invoice
-
-
-@pytest_asyncio.fixture
-async def partner(confirma_sandbox: Sandbox) -> AsyncIterator[ConfirmaPartner]:
-    async with ConfirmaPartner(
-        partner_token=confirma_sandbox.partner_token,
-        base_url=confirma_sandbox.base_url,
-        config=FAST,
-        max_in_flight=4,
-    ) as p:
-        yield p
+from .conftest import TODAY, make_invoice
 
 
 async def three_clients(partner: ConfirmaPartner, sandbox: Sandbox) -> list[str]:
@@ -65,16 +52,27 @@ def fleet_of(partner: ConfirmaPartner, ids: list[str], sb: Sandbox, **kw: object
     )
 
 
+Got = list[tuple[str, int | None]]
+
+
+async def take(fleet: FleetWatcher, n: int, check: Callable[[Got], None] | None = None) -> Got:
+    """The first ``n`` (client id, invoice number) pairs of the fleet (``check`` after each)."""
+    got: Got = []
+    async for client_id, record in fleet:
+        got.append((client_id, record.invoice_number))
+        if check is not None:
+            check(got)
+        if len(got) == n:
+            break
+    return got
+
+
 async def test_every_clients_records_come_once_tagged_with_their_client(
     partner: ConfirmaPartner, confirma_sandbox: Sandbox
 ) -> None:
     ids = await three_clients(partner, confirma_sandbox)
-    got: list[tuple[str, int | None]] = []
     async with fleet_of(partner, ids, confirma_sandbox, sleep=Sleeps()) as fleet:
-        async for client_id, record in fleet:
-            got.append((client_id, record.invoice_number))
-            if len(got) == 6:
-                break
+        got = await take(fleet, 6)
     a, b, c = ids
     assert sorted(got) == sorted([(a, 1), (b, 1), (b, 2), (c, 1), (c, 2), (c, 3)])
 
@@ -83,14 +81,13 @@ async def test_a_clients_checkpoint_covers_exactly_the_records_given_out(
     partner: ConfirmaPartner, confirma_sandbox: Sandbox
 ) -> None:
     ids = await three_clients(partner, confirma_sandbox)
-    got: list[tuple[str, int | None]] = []
     async with fleet_of(partner, ids, confirma_sandbox, sleep=Sleeps()) as fleet:
-        async for client_id, record in fleet:
-            got.append((client_id, record.invoice_number))
-            for each in ids:  # others' records waiting in the fleet are not in theirs
+
+        def exact(got: Got) -> None:  # others' records waiting in the fleet are not in theirs
+            for each in ids:
                 assert numbers_in(fleet.checkpoint(each)) == {n for c, n in got if c == each}
-            if len(got) == 6:
-                break
+
+        await take(fleet, 6, exact)
         checkpoints = fleet.checkpoints
     await partner.client(ids[0]).invoices.create(make_invoice(50))
     async with fleet_of(partner, ids, confirma_sandbox, checkpoints=checkpoints) as resumed:
@@ -115,11 +112,7 @@ async def test_one_clients_failing_polls_do_not_stop_the_others(
 ) -> None:
     ids = await three_clients(partner, confirma_sandbox)
     confirma_sandbox.faults.fail_next(10, "GET", "/invoice/distribution", client=ids[2])
-    got: list[tuple[str, int | None]] = []
     async with fleet_of(partner, ids, confirma_sandbox, sleep=Sleeps()) as fleet:
-        async for client_id, record in fleet:
-            got.append((client_id, record.invoice_number))
-            if len(got) == 6:
-                break
+        got = await take(fleet, 6)
     assert sorted(n for c, n in got if c == ids[2]) == [1, 2, 3]  # after its watcher restarted
     assert set(fleet.errors) == {ids[2]}
