@@ -167,15 +167,18 @@ async def main() -> int:
     ratio = r["p99_loaded"] / r["p99_unloaded"]
     left = r["alone"] - r["polls_per_s"]
     share = r["shared"] / left
-    print(f"== {POLLERS} pollers (a poll every {INTERVAL:g} s), 1 uploader ({invoices:,} invoices)")
-    print(f"   max_in_flight={MAX_IN_FLIGHT}, {LATENCY_MS} ms per request at the server")
-    print(f"p99 poll latency unloaded   {r['p99_unloaded'] * 1000:8.1f} ms")
-    print(f"p99 poll latency loaded     {r['p99_loaded'] * 1000:8.1f} ms   ({ratio:.2f}x)")
-    print(f"uploads/s alone             {r['alone']:8.0f}")
-    print(f"polls/s while uploading     {r['polls_per_s']:8.0f}")
-    print(f"uploads/s while polled      {r['shared']:8.0f}   ({share:.0%} of the capacity left)")
-    print(f"memory per idle client      {idle / 1024:8.1f} KB (registered, never used)")
-    print(f"memory per client after use {used / 1024:8.1f} KB (attached to the store)")
+    report = [
+        f"{POLLERS} pollers (a poll every {INTERVAL:g} s), 1 uploader ({invoices:,} invoices),",
+        f"max_in_flight={MAX_IN_FLIGHT}, {LATENCY_MS} ms per request at the server",
+        f"p99 poll latency unloaded   {r['p99_unloaded'] * 1000:8.1f} ms",
+        f"p99 poll latency loaded     {r['p99_loaded'] * 1000:8.1f} ms   ({ratio:.2f}x)",
+        f"uploads/s alone             {r['alone']:8.0f}",
+        f"polls/s while uploading     {r['polls_per_s']:8.0f}",
+        f"uploads/s while polled      {r['shared']:8.0f}   ({share:.0%} of the capacity left)",
+        f"memory per idle client      {idle / 1024:8.1f} KB (registered, never used)",
+        f"memory per client after use {used / 1024:8.1f} KB (attached to the store)",
+    ]
+    print("\n".join(report))
     figures = [
         figure("p99 poll latency, unloaded", r["p99_unloaded"] * 1000, "ms"),
         figure("p99 poll latency under upload / unloaded", ratio, "x", "< 2x", ratio < 2),
@@ -186,7 +189,7 @@ async def main() -> int:
     for fig in figures:
         if fig["ok"] is not None:
             print(f"{fig['name']}: {'OK' if fig['ok'] else 'MISSED'}")
-    write(args.json, "bench_partner", args.quick, figures)
+    write(args.json, "bench_partner", args.quick, figures, report=report)
     return 0
 
 
