@@ -147,6 +147,8 @@ class PartnerClient(ConfirmaClient):
 
     async def aclose(self) -> None:
         """Stop this client (its token subscription); the partner's session stays open."""
+        if getattr(self, "_root", self) is not self:
+            return  # a view of this client (with_options) closes nothing
         self._closed = True
         await self.tokens.aclose()
 

@@ -10,7 +10,8 @@ iterator has given out: persist it after handling a record, as with one watcher.
 
 A client whose poll fails (after the transport's retries) does not stop the others: the error is
 logged (``fleet_watch_failed``) and kept in :attr:`FleetWatcher.errors`, and that client's watcher
-starts again from its checkpoint after one interval.
+starts again from its checkpoint after one interval. Any other exception (a bug, e.g. in a wire
+alias) stops every client and is raised by the merged iterator.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from .._core.closing import AsyncClosing
-from ..errors import ConfirmaError, PagerStateError
+from ..errors import ConfirmaError, PagerStateError, PaginationError
 from ..models.distribution import DistributionRecord
 from ..pagination.coordination import CONTENT_PREFIX
 from ..pagination.watch import Clock, DistributionWatcher, Sleep
@@ -117,6 +118,9 @@ class FleetWatcher(AsyncClosing):
     async def _merged(self) -> AsyncIterator[tuple[str, DistributionRecord]]:
         while True:
             client_id, record = await self._queue.get()
+            if isinstance(record, BaseException):  # a bug, not an API error: stop everything
+                await self.aclose()
+                raise record
             member = self._members[client_id]
             member.pending = None
             member.taken.set()
@@ -134,10 +138,16 @@ class FleetWatcher(AsyncClosing):
                         self._queue.put_nowait((client_id, record))
                         await member.taken.wait()
             except ConfirmaError as exc:
+                if not _from_the_api(exc):
+                    self._queue.put_nowait((client_id, exc))
+                    return
                 self.errors[client_id] = exc
                 self._log.warning(
                     "fleet_watch_failed", client_id=client_id, error_type=type(exc).__name__
                 )
+            except Exception as exc:  # not the API's: the merged iterator raises it
+                self._queue.put_nowait((client_id, exc))
+                return
             member.checkpoint = watcher.checkpoint
             member.watcher = None
             await self._sleep(self._interval)
@@ -151,6 +161,14 @@ class FleetWatcher(AsyncClosing):
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+def _from_the_api(error: ConfirmaError) -> bool:
+    """False for a pager's error caused by something else than the API (a bug: not retried)."""
+    cause = error.__cause__
+    return (
+        not isinstance(error, PaginationError) or cause is None or isinstance(cause, ConfirmaError)
+    )
 
 
 def _forget(data: dict[str, Any], news: tuple[date, str, str]) -> None:

@@ -16,7 +16,7 @@ from ..auth import MemoryTokenStore, TokenKey, TokenStore
 from ..auth._renewal import Secret
 from ..client import ConfirmaClient
 from ..config import ClientConfig, Environment
-from ..errors import ConfigurationError, ConfirmaError
+from ..errors import ClientClosedError, ConfigurationError, ConfirmaError
 from ..models._aliases import WireAliases
 from ..models.onboarding import NewClient, NewClientRequest
 from ..pagination.watch import Clock, Sleep
@@ -160,7 +160,7 @@ class ConfirmaPartner(AsyncClosing):
         found = self._clients.get(client_id)
         if found is None:
             if self.closed:
-                raise ConfigurationError("client_id", client_id, "the partner is closed")
+                raise ClientClosedError("this ConfirmaPartner is closed")
             lane = self.scheduler.lane(client_id, weight=weight, limit=limit)
             found = PartnerClient(self, lane, client_id=client_id, token_store=self.token_store)
             self._clients[client_id] = found

@@ -118,6 +118,8 @@ async def test_closing_the_partner_closes_the_session_and_its_clients(
     assert client.closed
     with pytest.raises(ClientClosedError):
         await client.payments.payments_window(TODAY, TODAY)
+    with pytest.raises(ClientClosedError):
+        partner.client("client-0009")
 
 
 async def onboard_many(partner: ConfirmaPartner, n: int) -> list[str]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from confirma_async import ConfirmaPartner
+import pytest
+
+from confirma_async import ConfirmaPartner, PaginationError
 from confirma_async.partner import FleetWatcher
 from confirma_async.testing import Sandbox
 
@@ -116,3 +118,18 @@ async def test_one_clients_failing_polls_do_not_stop_the_others(
         got = await take(fleet, 6)
     assert sorted(n for c, n in got if c == ids[2]) == [1, 2, 3]  # after its watcher restarted
     assert set(fleet.errors) == {ids[2]}
+
+
+async def test_an_exception_that_is_not_the_apis_stops_the_fleet_and_is_raised(
+    partner: ConfirmaPartner, confirma_sandbox: Sandbox
+) -> None:
+    ids = await three_clients(partner, confirma_sandbox)
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug in the handler of client 2")
+
+    partner.client(ids[1]).invoices.distribution_window = broken  # type: ignore[method-assign]
+    async with fleet_of(partner, ids, confirma_sandbox, sleep=Sleeps()) as fleet:
+        with pytest.raises(PaginationError, match="client 2") as caught:
+            await take(fleet, 100)
+    assert isinstance(caught.value.__cause__, RuntimeError)
