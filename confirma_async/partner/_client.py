@@ -38,6 +38,9 @@ class _Partner(Protocol):
 
     def shared_session(self) -> aiohttp.ClientSession: ...
 
+    request_defaults: Mapping[str, Any] | None
+    tracing: Any
+
 
 _FROM_STORE = "from-the-token-store"
 """The placeholder a store-backed client is built with: never sent (``require_stored``)."""
@@ -82,17 +85,26 @@ class _GatedRequest:
 class _GatedSession:
     """What the transport sees as its session: the partner's, behind one client's lane."""
 
-    __slots__ = ("_lane", "_session")
+    __slots__ = ("_defaults", "_lane", "_session")
 
-    def __init__(self, session: Callable[[], aiohttp.ClientSession], lane: Lane) -> None:
+    def __init__(
+        self,
+        session: Callable[[], aiohttp.ClientSession],
+        lane: Lane,
+        defaults: Mapping[str, Any] | None,
+    ) -> None:
         self._session = session
         self._lane = lane
+        self._defaults = defaults
 
     @property
     def closed(self) -> bool:
         return self._session().closed
 
     def request(self, *args: Any, **kw: Any) -> _GatedRequest:
+        defaults = self._defaults
+        if defaults is not None:  # a caller's session: the client's timeouts, unless the call's
+            kw = {**defaults, **kw}
         return _GatedRequest(self._session(), self._lane, args, kw)
 
 
@@ -123,12 +135,13 @@ class PartnerClient(ConfirmaClient):
             logger=partner.logger,
             wire_aliases=partner.wire_aliases,
             client_id=client_id,
+            tracing=partner.tracing,
             token_store=token_store,
             **options,
         )
         if api_key is None:
             self.tokens.require_stored()
-        self._gated = _GatedSession(partner.shared_session, lane)
+        self._gated = _GatedSession(partner.shared_session, lane, partner.request_defaults)
         self.lane = lane
         """This client's place in the partner's fair scheduler."""
 
@@ -147,7 +160,7 @@ class PartnerClient(ConfirmaClient):
 
     async def aclose(self) -> None:
         """Stop this client (its token subscription); the partner's session stays open."""
-        if getattr(self, "_root", self) is not self:
+        if self._root is not self:
             return  # a view of this client (with_options) closes nothing
         self._closed = True
         await self.tokens.aclose()

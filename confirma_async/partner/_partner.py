@@ -20,6 +20,7 @@ from ..errors import ClientClosedError, ConfigurationError, ConfirmaError
 from ..models._aliases import WireAliases
 from ..models.onboarding import NewClient, NewClientRequest
 from ..pagination.watch import Clock, Sleep
+from ..transport._session import SSLOption
 from ._client import PartnerClient, metrics_of
 from ._fleet import FleetWatcher
 from ._scheduler import FairScheduler, LaneMetrics, Observer
@@ -67,6 +68,10 @@ class ConfirmaPartner(AsyncClosing):
     round robin by client (``partner.client(id, weight=...)`` gives a client more turns), so
     one client's bulk upload cannot starve another's poll. ``observer`` is called with
     ``("queued" | "granted", lane)`` for every request that waits / gets its slot.
+    ``session`` (your own ``aiohttp.ClientSession``, never closed by the partner), ``ssl``,
+    ``proxy``, ``trust_env``, ``trace_configs``, ``connector_options`` and ``tracing`` are as for
+    :class:`~confirma_async.ConfirmaClient` and apply to every client (see *Proxies, CAs and
+    sessions*).
     """
 
     def __init__(
@@ -84,6 +89,13 @@ class ConfirmaPartner(AsyncClosing):
         logger: Any = None,
         wire_aliases: WireAliases | Iterable[str] | Mapping[str, str | Sequence[str]] | None = None,
         observer: Observer | None = None,
+        session: aiohttp.ClientSession | None = None,
+        ssl: SSLOption = None,
+        proxy: str | None = None,
+        trust_env: bool | None = None,
+        trace_configs: Sequence[aiohttp.TraceConfig] | None = None,
+        connector_options: Mapping[str, Any] | None = None,
+        tracing: Any = False,
     ) -> None:
         self._log = logger if logger is not None else default_logger()
         key = _NO_PARTNER_TOKEN if partner_token is None else partner_token
@@ -94,7 +106,22 @@ class ConfirmaPartner(AsyncClosing):
             config=config,
             logger=self._log,
             wire_aliases=wire_aliases,
+            session=session,
+            ssl=ssl,
+            proxy=proxy,
+            trust_env=trust_env,
+            trace_configs=trace_configs,
+            connector_options=connector_options,
         )
+        self._session_of = (
+            self._owner._get_session if session is None else self._owner._get_callers_session
+        )
+        self.request_defaults: Mapping[str, Any] | None = self._owner._plumbing.request_options(
+            self._owner.config
+        )
+        """Arguments every request adds (the client's timeouts on a caller's session), if any."""
+        self.tracing = tracing
+        """The ``tracing=`` every client is made with (OpenTelemetry spans; off by default)."""
         self._partner_token = None if partner_token is None else Secret(partner_token)
         self.config = self._owner.config
         """The configuration every client of this partner shares."""
@@ -137,8 +164,8 @@ class ConfirmaPartner(AsyncClosing):
         return self._owner.closed
 
     def shared_session(self) -> aiohttp.ClientSession:
-        """The one ``aiohttp`` session every client uses (made on first use)."""
-        return self._owner._get_session()
+        """The one ``aiohttp`` session every client uses (made on first use, or the caller's)."""
+        return self._session_of()
 
     def __repr__(self) -> str:
         return (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import aiohttp
 import pytest
 
 from confirma_async import (
@@ -192,3 +193,35 @@ async def test_a_per_client_cap_holds_one_clients_bulk_upload_to_it(
     assert all(r.ok for r in results)
     assert most[client_id] == 2
     assert partner.metrics()[client_id].waited > 0
+
+
+async def test_a_callers_session_carries_every_client_and_stays_open(
+    confirma_sandbox: Sandbox,
+) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with ConfirmaPartner(
+            partner_token=confirma_sandbox.partner_token,
+            base_url=confirma_sandbox.base_url,
+            config=FAST,
+            session=session,
+        ) as partner:
+            created = await partner.onboard(new_client(1))
+            assert created.client_id is not None
+            client = partner.client(created.client_id)
+            await client.payments.payments_window(TODAY, TODAY)
+            assert partner.shared_session() is session
+        assert not session.closed
+    assert partner.metrics()[created.client_id].sent == 1  # through the scheduler all the same
+
+
+async def test_a_with_options_view_of_a_partner_client_passes_the_scheduler(
+    partner: ConfirmaPartner, confirma_sandbox: Sandbox
+) -> None:
+    client_id, token = confirma_sandbox.add_client("Views Oy")
+    client = await partner.register(client_id, token)
+    view = client.with_options(timeout=5, headers={"X-Trace": "1"})
+    await view.payments.payments_window(TODAY, TODAY)
+    await view.aclose()  # a view closes nothing
+    await client.payments.payments_window(TODAY, TODAY)
+    assert partner.metrics()[client_id].sent == 2
+    assert not client.closed
