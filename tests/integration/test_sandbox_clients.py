@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import aiohttp
 import pytest
 
 from confirma_async import ConfirmaClient, NewClientRequest, ServerError
@@ -80,3 +81,24 @@ async def test_the_sandbox_counts_the_connections_requests_came_on(
         for _ in range(3):
             await c.payments.payments_window(TODAY, TODAY)
     assert confirma_sandbox.connections == 1
+
+
+async def test_a_client_fault_added_through_the_admin_api_hits_only_that_client(
+    confirma_sandbox: Sandbox,
+) -> None:
+    a_id, a_token = confirma_sandbox.add_client("A Oy")
+    _, b_token = confirma_sandbox.add_client("B Oy")
+    spec = {"spec": f"GET /payments:503:client={a_id}"}
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(confirma_sandbox.admin_url + "/faults", json=spec) as answer,
+    ):
+        assert answer.status == 201
+    config = FAST.__class__(max_retries=0)
+    async with (
+        ConfirmaClient(api_key=a_token, base_url=confirma_sandbox.base_url, config=config) as a,
+        client(confirma_sandbox, b_token) as b,
+    ):
+        with pytest.raises(ServerError):
+            await a.payments.payments_window(TODAY, TODAY)
+        assert await b.payments.payments_window(TODAY, TODAY) == []
