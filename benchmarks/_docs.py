@@ -28,6 +28,7 @@ FILES = (
     ROOT / "benchmarks" / "README.md",
     ROOT / "docs" / "guides" / "bulk-upload.md",
     ROOT / "docs" / "guides" / "streaming.md",
+    ROOT / "docs" / "guides" / "many-creditors.md",
 )
 _BLOCK = re.compile(
     r"^(<!-- bench:(summary|report):(\w+) -->\n)(.*?)^(<!-- /bench -->)$", re.DOTALL | re.MULTILINE

@@ -138,6 +138,7 @@ from .pagination.coordination import (
 from .pagination.pager import AsyncPager
 from .pagination.pages import Page, PagerStats, WindowResult
 from .pagination.watch import DistributionWatcher, WatchStats
+from .partner import ConfirmaPartner, FairScheduler, LaneMetrics, PartnerClient, TokenNotStoredError
 from .postgres.jobs import BulkJob, JobItemResult, JobStatus, JobStore
 
 __all__ = [
@@ -189,6 +190,7 @@ __all__ = [
     "ConfigurationError",
     "ConfirmaClient",
     "ConfirmaError",
+    "ConfirmaPartner",
     "ConflictError",
     "Contact",
     "ContactRole",
@@ -204,6 +206,7 @@ __all__ = [
     "DoctorReport",
     "DuplicateInputError",
     "Environment",
+    "FairScheduler",
     "Invoice",
     "InvoiceAction",
     "InvoiceAmounts",
@@ -217,6 +220,7 @@ __all__ = [
     "Journal",
     "JournalError",
     "JournalStore",
+    "LaneMetrics",
     "LedgerDimension",
     "LedgerDocument",
     "LedgerRow",
@@ -233,6 +237,7 @@ __all__ = [
     "PagerStateError",
     "PagerStats",
     "PaginationError",
+    "PartnerClient",
     "PayloadTooLargeError",
     "Payment",
     "PaymentControlStatus",
@@ -260,6 +265,7 @@ __all__ = [
     "TokenKey",
     "TokenManager",
     "TokenNotFoundError",
+    "TokenNotStoredError",
     "TokenRenewedCallback",
     "TokenStore",
     "TokenStoreError",

@@ -183,7 +183,7 @@ def invoices_status(ctx: click.Context, /, invoice_number: int | None, **options
 
 @click.group("clients")
 def clients_group() -> None:
-    """Onboarding: create creditor clients (POST /client, with the partner token)."""
+    """Onboarding: create creditor clients (POST /client, with the partner token); list them."""
 
 
 @clients_group.command("create")

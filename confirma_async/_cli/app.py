@@ -14,6 +14,7 @@ from .. import __version__
 from .._core import env as _env
 from .accounting_cmd import accounting_group, clients_group
 from .case_cmd import case_command
+from .clients_cmd import clients_list
 from .doctor_cmd import doctor_command
 from .export import distributions_command, payments_command, settlements_command
 from .jobs_cmd import jobs_group
@@ -178,6 +179,7 @@ for command in (
     demo_command,
 ):
     cli.add_command(command)
+clients_group.add_command(clients_list)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

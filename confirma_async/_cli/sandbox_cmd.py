@@ -24,7 +24,8 @@ FAULT_HELP = (
     "'POST /invoice:commit-drop:x3', "
     "'*:drop:0.01', 'GET *:slow=30s:x1', 'tokens:expire=60s'. ACTION is 500|502|503|504, "
     "429[=SECONDS], drop, commit-drop, slow[=DURATION] or latency=DURATION[+JITTER]; RATE is "
-    "0.1 or 10% (default: every matching request); xN: only the next N matching requests."
+    "0.1 or 10% (default: every matching request); xN: only the next N matching requests; "
+    "client=ID: only requests with a token of that client."
 )
 
 

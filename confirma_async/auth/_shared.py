@@ -57,6 +57,7 @@ class StoreLink:
         self._lock: asyncio.Lock | None = None
         self._advisory_paused_until: datetime | None = None
         self._failed: Any = None
+        self._from_store = False
         self.adoptions = 0
         """How many tokens this manager took from the store (renewed or set elsewhere)."""
 
@@ -74,6 +75,14 @@ class StoreLink:
     def version(self) -> int:
         """The store version of the token in use (0 until attached)."""
         return self._version
+
+    def require_stored(self) -> None:
+        """Take the token only from the store (a partner's client): never seed it with ours.
+
+        Attaching then raises :class:`ConfigurationError` naming the client when the store holds
+        no token for its key; the token this manager was built with is never sent.
+        """
+        self._from_store = True
 
     def _get_lock(self) -> asyncio.Lock:
         if self._lock is None:
@@ -102,6 +111,13 @@ class StoreLink:
         # Subscribe first: a change landing between the load and the subscription is heard.
         self._subscription = await self._store.subscribe(self._key, self._on_change)
         stored = await self._store.load(self._key)
+        if stored is None and self._from_store:
+            raise ConfigurationError(
+                "client_id",
+                self._key.client,
+                f"has no token in the token store for {self._key.target} "
+                "(onboard it with ConfirmaPartner.onboard, or store its token first)",
+            )
         if stored is None:
             stored = await self._store.save(
                 self._key, self._token.reveal(), self._expires_at, expected_version=0

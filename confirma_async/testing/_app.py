@@ -79,7 +79,11 @@ def make_middleware(state: SandboxState, faults: Faults, stopping: asyncio.Event
         rel = path[prefix_len:] if path.startswith(_wire.API_PREFIX + "/") else path
         endpoint = f"{request.method} {rel}"
         state.requests[endpoint] += 1
-        decision = faults.decide(request.method, rel)
+        record = state.tokens.get(request.headers.get(_wire.API_KEY_HEADER, ""))
+        client = None if record is None else record.client_id
+        state.client_requests[(client, endpoint)] += 1
+        state.count_connection(request.transport)
+        decision = faults.decide(request.method, rel, client)
         if decision.latency:
             await asyncio.sleep(decision.latency)
         rule = decision.outcome

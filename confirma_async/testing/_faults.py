@@ -22,12 +22,14 @@ CLI syntax (``confirma sandbox --fault SPEC``, repeatable)::
     ACTION   := 500 | 502 | 503 | 504 | 429[=SECONDS] | drop | commit-drop
               | slow[=DURATION] | latency=DURATION['+'JITTER]
     MODIFIER := RATE (0.1 or 10%) | 'x'N (only the next N matching requests)
+              | 'client='ID (only requests with a token of that client)
     DURATION := NUMBER ('ms' | 's' | 'm')?                  (bare number = seconds)
 
     'POST /invoice:503:0.1'   10 % of invoice uploads answer 503
     '*:latency=20ms+10ms'     every request waits 20-30 ms
     'GET /payments:429=2:5%'  5 % of payment reads are rate limited with Retry-After: 2
     'POST /invoice:commit-drop:x3'   the next 3 uploads are stored, then the connection is reset
+    'GET /distribution:503:client=client-0002'   only that client's distribution reads fail
 
 Token expiry is not a per-request fault: ``tokens:expire=DURATION`` on the command line (or
 ``SandboxConfig(expire_tokens_after=...)`` / ``Sandbox.expire_tokens_at(moment)``) makes every token
@@ -64,6 +66,8 @@ class FaultRule:
     latency: float = 0.0
     jitter: float = 0.0
     delay: float = 30.0
+    client: str = "*"
+    """Only requests made with a token of this client id (``*``: any request)."""
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.rate <= 1.0:
@@ -73,8 +77,13 @@ class FaultRule:
         if self.kind == "error" and not 500 <= self.status <= 599:
             raise ValueError(f"error faults answer a 5xx status, got {self.status}")
 
-    def matches(self, method: str, path: str) -> bool:
-        """True when this rule applies to ``method`` and the API-relative ``path``."""
+    def matches(self, method: str, path: str, client: str | None = None) -> bool:
+        """True when this rule applies to ``method``, the API-relative ``path`` and ``client``.
+
+        ``client`` is the id of the client whose token the request carried (``None``: none).
+        """
+        if self.client != "*" and self.client != client:
+            return False
         if self.method != "*" and self.method != method.upper():
             return False
         return self.path == "*" or fnmatch.fnmatchcase(path, self.path)
@@ -88,8 +97,11 @@ class FaultRule:
         action, *modifiers = rest.split(":")
         method, path = _target(target.strip())
         rule = _action(action.strip().lower(), method, path, spec)
-        for modifier in (m.strip().lower() for m in modifiers):
-            if re.fullmatch(r"x\d+", modifier):
+        for raw in modifiers:
+            modifier = raw.strip().lower()
+            if modifier.startswith("client="):
+                rule = replace(rule, client=raw.strip()[len("client=") :])
+            elif re.fullmatch(r"x\d+", modifier):
                 rule = replace(rule, count=int(modifier[1:]))
             elif modifier.endswith("%"):
                 rule = replace(rule, rate=float(modifier[:-1]) / 100)
@@ -195,9 +207,12 @@ class Faults:
         """Uninstall every rule."""
         self._slots.clear()
 
-    def fail_next(self, n: int, method: str, path: str, status: int = 503) -> FaultRule:
-        """The next ``n`` matching requests answer ``status`` (not applied)."""
-        return self.add(FaultRule(kind="error", method=method, path=path, status=status, count=n))
+    def fail_next(
+        self, n: int, method: str, path: str, status: int = 503, *, client: str = "*"
+    ) -> FaultRule:
+        """The next ``n`` matching requests (of ``client``) answer ``status`` (not applied)."""
+        rule = FaultRule(kind="error", method=method, path=path, status=status, count=n)
+        return self.add(replace(rule, client=client))
 
     def rate_limit_next(
         self, n: int, method: str, path: str, retry_after: float = 0.0
@@ -217,13 +232,15 @@ class Faults:
         """Apply the next ``n`` matching requests but answer only after ``delay`` seconds."""
         return self.add(FaultRule(kind="slow", method=method, path=path, delay=delay, count=n))
 
-    def decide(self, method: str, path: str) -> Decision:
-        """Draw the faults for one request (consumes counts and random draws)."""
+    def decide(self, method: str, path: str, client: str | None = None) -> Decision:
+        """Draw the faults for one request of ``client`` (consumes counts and random draws)."""
         latency = 0.0
         outcome: FaultRule | None = None
         for slot in list(self._slots):
             rule = slot.rule
-            if (rule.kind != "latency" and outcome is not None) or not rule.matches(method, path):
+            if (rule.kind != "latency" and outcome is not None) or not rule.matches(
+                method, path, client
+            ):
                 continue
             if rule.rate < 1.0 and self._random.random() >= rule.rate:
                 continue

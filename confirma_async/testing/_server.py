@@ -132,6 +132,26 @@ class Sandbox:
         """The seeded client's id (it owns the generated records)."""
         return self.state.default_client_id
 
+    @property
+    def connections(self) -> int:
+        """How many TCP connections have sent API requests so far (each counted once)."""
+        return self.state.connections
+
+    def requests_of(self, client_id: str | None, endpoint: str | None = None) -> int:
+        """API requests made with a token of ``client_id`` (``None``: no known token).
+
+        ``endpoint`` (``"GET /renew"``) counts only those; otherwise every endpoint.
+        """
+        counts = self.state.client_requests
+        if endpoint is not None:
+            return counts[(client_id, endpoint)]
+        return sum(n for (client, _), n in counts.items() if client == client_id)
+
+    def add_client(self, name: str, expires_at: datetime | None = None) -> tuple[str, str]:
+        """Create a client account without HTTP: its id and first token (like ``POST /client``)."""
+        account = self.state.tokens.add_client(name)
+        return account.client_id, self.create_token(expires_at, account.client_id)
+
     # --- tokens and time ------------------------------------------------------------------
 
     def create_token(self, expires_at: datetime | None = None, client_id: str | None = None) -> str:

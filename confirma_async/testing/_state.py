@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import weakref
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -64,11 +65,22 @@ class SandboxState(Inspection):
         self._submissions: Counter[tuple[str, int]] = Counter()
         self.requests: Counter[str] = Counter()
         self.responses: Counter[tuple[str, int]] = Counter()
+        self.client_requests: Counter[tuple[str | None, str]] = Counter()
+        """Requests per (client id of the token sent, or ``None``; ``"METHOD /path"``)."""
+        self.connections = 0
+        """How many TCP connections have sent API requests (each counted once)."""
+        self._seen_connections: weakref.WeakSet[object] = weakref.WeakSet()
 
     @property
     def default_client_id(self) -> str:
         """The seeded client that owns the generated records."""
         return self.tokens.default_client.client_id
+
+    def count_connection(self, transport: object | None) -> None:
+        """Count the connection a request came on, the first time it is seen."""
+        if transport is not None and transport not in self._seen_connections:
+            self._seen_connections.add(transport)
+            self.connections += 1
 
     def sync(self) -> datetime:
         """Apply every event due by now and return now."""

@@ -129,3 +129,45 @@ def test_clients_create_needs_the_partner_token(server: ServerThread, tmp_path: 
 
     assert result.exit_code == 2
     assert "--partner-token" in result.stderr
+
+
+def test_clients_list_shows_the_clients_of_a_tokens_file_and_checks_their_tokens(
+    server: ServerThread, tmp_path: Path
+) -> None:
+    path = write_jsonl(tmp_path / "clients.jsonl", [sample_client(f"C{i} Oy") for i in range(3)])
+    tokens = tmp_path / "tokens.jsonl"
+    env = {**server.env(), "CONFIRMA_API_KEY": None}
+    env["CONFIRMA_PARTNER_TOKEN"] = server.sandbox.partner_token
+    created = invoke(["clients", "create", str(path), "--tokens", str(tokens)], env)
+    assert created.exit_code == 0, created.output
+    saved = [json.loads(text) for text in tokens.read_text().splitlines()]
+    server.call(lambda: server.sandbox.revoke_token(saved[1]["accessToken"]))
+
+    listed = invoke(["clients", "list", "--tokens", str(tokens)], env)
+    checked = invoke(
+        ["clients", "list", "--tokens", str(tokens), "--check", "--format", "jsonl"], env
+    )
+
+    assert listed.exit_code == 0, listed.output
+    assert listed.stdout.split() == ["clientId", *(s["clientId"] for s in saved)]
+    assert checked.exit_code == 1, checked.output  # one token is no longer valid
+    rows = [json.loads(text) for text in checked.stdout.splitlines()]
+    assert [(r["clientId"], r["valid"]) for r in rows] == [
+        (saved[0]["clientId"], True),
+        (saved[1]["clientId"], False),
+        (saved[2]["clientId"], True),
+    ]
+    for s in saved:
+        assert s["accessToken"] not in listed.output + checked.output
+
+
+def test_clients_list_names_the_line_that_is_not_a_token_record(
+    server: ServerThread, tmp_path: Path
+) -> None:
+    tokens = tmp_path / "tokens.jsonl"
+    tokens.write_text('{"clientId": "c-1", "accessToken": "t"}\n{"clientId": "c-2"}\n')
+
+    result = invoke(["clients", "list", "--tokens", str(tokens)], server.env())
+
+    assert result.exit_code == 2
+    assert "line 2" in result.stderr

@@ -31,13 +31,13 @@ def test_interrupted_submit_resumes_from_the_journal_without_duplicates(
     arrived = 0
     decide = sandbox.faults.decide
 
-    def counting_decide(method: str, path: str) -> Decision:
+    def counting_decide(method: str, path: str, client: str | None = None) -> Decision:
         nonlocal arrived
         if (method, path) == ("POST", "/invoice"):
             arrived += 1
             if arrived == COUNT:
                 all_arrived.set()
-        return decide(method, path)
+        return decide(method, path, client)
 
     sandbox.faults.decide = counting_decide  # type: ignore[method-assign]
 

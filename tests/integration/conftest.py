@@ -22,6 +22,7 @@ from confirma_async import (
     BuyerParty,
     ClientConfig,
     ConfirmaClient,
+    ConfirmaPartner,
     Distribution,
     DistributionMethod,
     Invoice,
@@ -145,6 +146,18 @@ async def confirma_client(
         wire_aliases=confirma_wire_aliases,
     ) as client:
         yield client
+
+
+@pytest_asyncio.fixture
+async def partner(confirma_sandbox: Sandbox) -> AsyncIterator[ConfirmaPartner]:
+    """A partner on the sandbox (its partner token), at most 4 requests in flight."""
+    async with ConfirmaPartner(
+        partner_token=confirma_sandbox.partner_token,
+        base_url=confirma_sandbox.base_url,
+        config=FAST,
+        max_in_flight=4,
+    ) as p:
+        yield p
 
 
 def make_invoice(

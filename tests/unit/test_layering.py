@@ -4,7 +4,7 @@ Layers, bottom to top (a module may import its own layer and the ones below):
 
     errors → _core → models, config → auth, transport → pagination, resources, batch → client,
     postgres
-    → doctor → the package's __init__, cli, _cli (and the pytest plugin)
+    → doctor, partner → the package's __init__, cli, _cli (and the pytest plugin)
 
 The sandbox (``testing``) stands aside: it imports nothing of the client but ``_core`` and
 ``errors``. Every import counts, including ``TYPE_CHECKING`` and function-level ones.
@@ -34,6 +34,7 @@ LAYERS: dict[str, int] = {
     "client": 5,
     "postgres": 5,
     "doctor": 6,
+    "partner": 6,
     "__init__": 7,
     "__main__": 7,
     "cli": 7,
