@@ -6,6 +6,7 @@ The public API is what this module exports; everything else is private.
 from __future__ import annotations
 
 from .auth import (
+    FileTokenStore,
     MemoryTokenStore,
     RenewalGuard,
     StoredToken,
@@ -207,6 +208,7 @@ __all__ = [
     "DuplicateInputError",
     "Environment",
     "FairScheduler",
+    "FileTokenStore",
     "Invoice",
     "InvoiceAction",
     "InvoiceAmounts",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ._file_store import FileTokenStore
 from ._manager import TokenManager, TokenRenewedCallback, TokenRequester
 from ._store import (
     MemoryTokenStore,
@@ -15,6 +16,7 @@ from ._store import (
 )
 
 __all__ = [
+    "FileTokenStore",
     "MemoryTokenStore",
     "RenewalGuard",
     "StoredToken",
