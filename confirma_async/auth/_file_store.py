@@ -32,6 +32,7 @@ import orjson
 
 from ..errors import ConfigurationError
 from ._store import (
+    ListSubscription,
     RenewalGuard,
     StoredToken,
     TokenKey,
@@ -43,16 +44,6 @@ from ._store import (
 __all__ = ["FileTokenStore"]
 
 _FORMAT = 1
-
-
-class _Subscription:
-    def __init__(self, listeners: list[TokenListener], listener: TokenListener) -> None:
-        self._listeners = listeners
-        self._listener = listener
-
-    async def close(self) -> None:
-        if self._listener in self._listeners:
-            self._listeners.remove(self._listener)
 
 
 @attrs.define
@@ -112,7 +103,7 @@ class FileTokenStore:
         """Call ``listener`` on every later change of ``key`` made through this store."""
         listeners = self._listeners.setdefault(key, [])
         listeners.append(listener)
-        return _Subscription(listeners, listener)
+        return ListSubscription(listeners, listener)
 
     # -- the file ----------------------------------------------------------------------------
 

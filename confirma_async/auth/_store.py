@@ -126,7 +126,9 @@ class TokenStore(Protocol):
         ...
 
 
-class _MemorySubscription:
+class ListSubscription:
+    """A listener registered in a list (the in-process stores'); :meth:`close` removes it."""
+
     def __init__(self, listeners: list[TokenListener], listener: TokenListener) -> None:
         self._listeners = listeners
         self._listener = listener
@@ -192,4 +194,4 @@ class MemoryTokenStore:
         """Call ``listener`` on every later save of ``key``."""
         listeners = self._listeners.setdefault(key, [])
         listeners.append(listener)
-        return _MemorySubscription(listeners, listener)
+        return ListSubscription(listeners, listener)
