@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import signal
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -42,8 +43,18 @@ def postgres_server() -> Iterator[ThrowawayPostgres]:
     bindir = find_postgres_bindir()
     if bindir is None:
         pytest.skip("no PostgreSQL server binaries on this machine (initdb/pg_ctl)")
-    with ThrowawayPostgres(bindir=bindir) as server:
-        yield server
+    # ``timeout`` and CI runners stop a run with SIGTERM: make it unwind (fixture teardown and
+    # atexit run) so the server is stopped instead of outliving the run.
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        with ThrowawayPostgres(bindir=bindir) as server:
+            yield server
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ and its directory is handed to that user. As a normal user it runs as that user.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import glob
 import os
@@ -105,6 +106,7 @@ class ThrowawayPostgres:
     def start(self) -> str:
         """Create the cluster and start the server; return :attr:`dsn`."""
         self._dir = Path(tempfile.mkdtemp(prefix="confirma-pg-"))
+        atexit.register(self.stop)  # a server must not outlive its interpreter
         if os.geteuid() == 0:
             try:
                 user = pwd.getpwnam("postgres")
@@ -142,6 +144,7 @@ class ThrowawayPostgres:
         shutil.rmtree(self._dir, ignore_errors=True)
         self._dir = None
         self.port = 0
+        atexit.unregister(self.stop)
 
     def create_database(self, name: str) -> str:
         """Create an empty database ``name``; return its connection string."""
