@@ -110,7 +110,9 @@ class InvoiceJobs(Generic[T]):
         run: Run[T, InvoiceResponse] = Run(
             ctx, self.kind, index, item, key, content=content, unique=True
         )
-        return self._submit(run, invoice, body, lookup_first)
+        # The model is not kept: only its number, date and body are needed from here on, and a
+        # model freed now never reaches the collector's older generations.
+        return self._submit(run, key, invoice.invoice.header.date, body, lookup_first)
 
     async def _duplicate(
         self, index: int, item: T, key: int, content: int, earlier: tuple[int, int, Any]
@@ -129,7 +131,7 @@ class InvoiceJobs(Generic[T]):
         return invalid(item, index, key, error)
 
     async def _submit(
-        self, run: Run[T, InvoiceResponse], invoice: InvoiceRequest, body: bytes, lookup_first: bool
+        self, run: Run[T, InvoiceResponse], number: int, day: date, body: bytes, lookup_first: bool
     ) -> BatchResult[T, InvoiceResponse]:
         """Send (and reconcile) one invoice; ``Run.guard``'s safety net is inlined here.
 
@@ -139,7 +141,6 @@ class InvoiceJobs(Generic[T]):
         """
         ctx = self._ctx
         try:
-            number, day = invoice.invoice_number, invoice.invoice.header.date
             if lookup_first:  # an earlier run may have stored it: ask before sending
                 try:
                     record = await self._lookup(run, number, day)

@@ -35,7 +35,8 @@ class Call:
     options: Mapping[str, Any] | None = None
     """Per-request aiohttp arguments (a caller's session, ``with_options``); usually none."""
     token: str | None = None
-    decode: Callable[[bytes], Any] | None = None
+    decode: Callable[[Any], Any] | None = None
+    """Decodes a 2xx answer: its body's bytes, or the ``RawAnswer`` if ``raw``."""
     attempts: int = 0
     generation: int = 0
     hops: int = 0

@@ -16,7 +16,6 @@ which costs more CPU than the rest of a request (assumption A41).
 
 from __future__ import annotations
 
-import math
 import os
 import ssl as _ssl
 from collections.abc import Mapping, Sequence
@@ -26,11 +25,11 @@ import aiohttp
 import attrs
 from yarl import URL
 
-from .._core.checks import check_headers
 from ..config import ClientConfig, is_loopback
-from ..errors import ConfigurationError, RequestValidationError
+from ..errors import ConfigurationError
+from ._options import client_timeout
 
-__all__ = ["Plumbing", "call_timeout", "client_timeout", "view_headers", "view_retries"]
+__all__ = ["Plumbing"]
 
 SSLOption = _ssl.SSLContext | str | os.PathLike[str] | None
 
@@ -152,60 +151,6 @@ class Plumbing:
         from one whose outcome is unknown.
         """
         return None if self.session is None else {"timeout": client_timeout(config)}
-
-
-def client_timeout(config: ClientConfig) -> aiohttp.ClientTimeout:
-    """The configuration's timeouts as aiohttp's."""
-    return aiohttp.ClientTimeout(
-        total=config.total_timeout,
-        # A request waiting for a pooled connection fails here, known not sent, before the
-        # total timeout (which would leave a POST's outcome unknown).
-        connect=config.pool_timeout,
-        sock_connect=config.connect_timeout,
-        sock_read=config.read_timeout,
-    )
-
-
-def call_timeout(config: ClientConfig, timeout: object) -> aiohttp.ClientTimeout:
-    """A per-call ``timeout=``: a ``ClientTimeout`` as it is, or seconds for the whole call.
-
-    Seconds bound every phase as well (none may exceed the total; the pool wait, connect and
-    read timeouts of the configuration still apply when shorter; ``read_timeout=None`` stays
-    without a per-read timer).
-    """
-    if isinstance(timeout, aiohttp.ClientTimeout):
-        return timeout
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
-        raise ConfigurationError("timeout", timeout, "must be seconds or an aiohttp.ClientTimeout")
-    if not math.isfinite(timeout) or timeout <= 0:
-        raise ConfigurationError("timeout", timeout, "must be a finite number of seconds > 0")
-    total = float(timeout)
-    return aiohttp.ClientTimeout(
-        total=total,
-        connect=min(config.pool_timeout, total),
-        sock_connect=min(config.connect_timeout, total),
-        sock_read=None if config.read_timeout is None else min(config.read_timeout, total),
-    )
-
-
-def view_retries(max_retries: object, current: int) -> int:
-    """A per-call ``max_retries=`` checked (``current`` when not given)."""
-    if max_retries is None:
-        return current
-    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-        raise ConfigurationError("max_retries", max_retries, "must be an integer >= 0")
-    return max_retries
-
-
-def view_headers(headers: object) -> dict[str, str]:
-    """Per-call ``headers=`` checked like a call's ``extra_headers`` (never the API key)."""
-    try:
-        checked = check_headers(headers)
-    except RequestValidationError as exc:
-        raise ConfigurationError(
-            f"headers{exc.field.removeprefix('extra_headers')}", exc.value, exc.reason
-        ) from None
-    return dict(checked or {})
 
 
 def _ssl_context(value: object) -> _ssl.SSLContext | None:

@@ -46,11 +46,12 @@ from ..errors import (
     ResponseTooLargeError,
 )
 from ._call import Call, Params, log_attempt, log_giveup, log_retry, raise_status, renew_first
-from ._session import call_timeout, view_headers, view_retries
+from ._options import answer_options, call_timeout, view_headers, view_retries
 
 __all__ = ["RawAnswer", "Transport"]
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_NO_OPTIONS: Mapping[str, Any] = {}
 
 
 class Transport:
@@ -79,6 +80,7 @@ class Transport:
         self._headers = RequestHeaders(config.user_agent)
         # Per-request aiohttp arguments (a caller's session, a with_options view): None, usually.
         self._send_options = request_options
+        self._answer_options = answer_options(config, request_options)  # see _options
         self._view_headers: Mapping[str, str] = {}
         self._retries = self._retry_loop(config.max_retries)
 
@@ -109,10 +111,8 @@ class Transport:
         """
         view = copy.copy(self)
         if timeout is not None:
-            view._send_options = {
-                **(self._send_options or {}),
-                "timeout": call_timeout(self._config, timeout),
-            }
+            options = {**(self._send_options or {}), "timeout": call_timeout(self._config, timeout)}
+            view._send_options = view._answer_options = options  # the caller's timeout, as is
         view._retries = view._retry_loop(view_retries(max_retries, self._retries.max_retries))
         if headers is not None:  # sent like the client's own headers (a call's extra_headers win)
             view._view_headers = {**self._view_headers, **view_headers(headers)}
@@ -151,7 +151,8 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         raw: bool = False,
         encoded: bytes | None = None,
-        decode: Callable[[bytes], Any] | None = None,
+        decode: Callable[[Any], Any] | None = None,
+        small_answer: bool = False,
     ) -> Any:
         """Send a request and return its decoded JSON body (``None`` for 204/empty).
 
@@ -163,16 +164,17 @@ class Transport:
         provisioning token of *create client*); such a request is retried but never triggers a
         renewal. ``headers`` are sent in addition (checked by the caller). ``raw`` returns a
         2xx answer as a :class:`RawAnswer` instead of decoding it; ``decode`` decodes a 2xx
-        body itself (bytes in, result out; it raises ``ResponseDecodeError``).
+        answer itself (its body's bytes, or the ``RawAnswer`` with ``raw``; it returns the
+        result or raises ``ResponseDecodeError``). ``small_answer``: the answer is a short
+        acknowledgement, bounded by the total timeout alone (no per-read timer, see _options).
         """
         try:
             body = encoded if json is None else _json.dumps(json)
         except (ValueError, TypeError) as exc:  # nothing was sent: a known failure
             raise RequestValidationError("body", None, f"cannot be written as JSON: {exc}") from exc
         idem = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
-        call = Call(
-            method, path, self._url(path), params, body, idem, headers, raw, self._send_options
-        )
+        options = self._answer_options if small_answer else self._send_options
+        call = Call(method, path, self._url(path), params, body, idem, headers, raw, options)
         call.decode = decode
         if api_key is not None:
             call.token = api_key
@@ -231,25 +233,14 @@ class Transport:
         session = self._session()
         options = call.options
         try:
-            async with (
-                session.request(
-                    call.method,
-                    call.url,
-                    params=call.params,
-                    data=call.body,
-                    headers=headers,
-                    allow_redirects=False,  # see _core.redirects: the key must not follow
-                )
-                if options is None
-                else session.request(
-                    call.method,
-                    call.url,
-                    params=call.params,
-                    data=call.body,
-                    headers=headers,
-                    allow_redirects=False,
-                    **options,
-                )
+            async with session.request(
+                call.method,
+                call.url,
+                params=call.params,
+                data=call.body,
+                headers=headers,
+                allow_redirects=False,  # see _core.redirects: the key must not follow
+                **(options or _NO_OPTIONS),
             ) as resp:
                 status = resp.status
                 call.response = resp
@@ -258,16 +249,18 @@ class Transport:
                     cap = self._config.max_response_bytes
                     try:  # inlined: this is the bulk upload's hot path
                         if length is not None and length <= cap:
-                            return RawAnswer(status, await resp.read(), headers=resp.headers)
-                        body = None if length is not None else await read_capped(resp, cap)
+                            answer = RawAnswer(status, await resp.read(), headers=resp.headers)
+                        elif length is None and (body := await read_capped(resp, cap)) is not None:
+                            answer = RawAnswer(status, body, headers=resp.headers)
+                        else:  # declared too large (not read at all), or read past the cap
+                            problem = f"the body exceeded max_response_bytes ({cap})"
+                            answer = RawAnswer(status, b"", problem, resp.headers)
                     except (aiohttp.ClientError, TimeoutError) as exc:
                         # A 2xx arrived: the request was applied, however its body ends.
                         problem = f"the body could not be read ({type(exc).__name__})"
-                        return RawAnswer(status, b"", problem, resp.headers)
-                    if body is None:
-                        problem = f"the body exceeded max_response_bytes ({cap})"
-                        return RawAnswer(status, b"", problem, resp.headers)
-                    return RawAnswer(status, body, headers=resp.headers)
+                        answer = RawAnswer(status, b"", problem, resp.headers)
+                    # A decoder raises nothing but ConfirmaError (it is re-raised as is, below).
+                    return answer if call.decode is None else call.decode(answer)
                 cap = (
                     self._config.max_response_bytes
                     if status < 300

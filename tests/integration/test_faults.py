@@ -155,7 +155,10 @@ async def test_post_dropped_before_applying_is_outcome_unknown_and_not_resent(
 
 
 async def test_post_timeout_is_outcome_unknown_and_not_resent(confirma_sandbox: Sandbox) -> None:
-    config = ClientConfig(backoff_base=0.0001, backoff_cap=0.0002, read_timeout=0.2)
+    # POST /invoice answers are bounded by the total timeout (no per-read timer: see _options).
+    config = ClientConfig(
+        backoff_base=0.0001, backoff_cap=0.0002, total_timeout=0.3, pool_timeout=0.2
+    )
     confirma_sandbox.faults.slow_next(1, "POST", "/invoice", delay=60)
     async with ConfirmaClient(
         api_key=confirma_sandbox.client_token, base_url=confirma_sandbox.base_url, config=config

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import date
 
 import aiohttp
+import attrs
 import pytest
 from aiohttp import web
 from aioresponses import aioresponses
@@ -18,7 +19,9 @@ from confirma_async import (
     ConfirmaClient,
     ServerError,
 )
+from confirma_async.transport._options import answer_options, client_timeout
 
+from .batch_fakes import invoice
 from .conftest import BASE, FAST, TOKEN, calls, url
 
 DAY = date(2026, 1, 5)
@@ -169,3 +172,65 @@ async def test_a_per_call_timeout_adds_no_read_timer_to_a_client_without_one(
         await client.with_options(timeout=3).payments.payments_window(DAY, DAY)
     timeout = calls(mocked, "GET", "/payments")[0].kwargs["timeout"]
     assert (timeout.total, timeout.sock_read) == (3.0, None)
+
+
+# A write whose answer is a short acknowledgement (POST /invoice) runs without the per-read timer
+# of ClientConfig.read_timeout: the total timeout bounds it (confirma_async.transport._options).
+
+
+async def test_an_invoice_is_sent_without_the_per_read_timer(
+    mocked: aioresponses, client: ConfirmaClient
+) -> None:
+    mocked.post(url("/invoice"), status=201, payload={"invoiceNumber": 1})
+
+    await client.invoices.create(invoice(1))
+
+    timeout = calls(mocked, "POST", "/invoice")[0].kwargs["timeout"]
+    assert timeout == aiohttp.ClientTimeout(
+        total=FAST.total_timeout,
+        connect=FAST.pool_timeout,
+        sock_connect=FAST.connect_timeout,
+        sock_read=None,
+    )
+
+
+async def test_listings_keep_the_per_read_timer(
+    mocked: aioresponses, client: ConfirmaClient
+) -> None:
+    mocked.get(url("/payments"), payload=[])
+
+    await client.payments.payments_window(DAY, DAY)
+
+    assert "timeout" not in calls(mocked, "GET", "/payments")[0].kwargs  # the session's, with it
+
+
+async def test_an_explicit_client_timeout_applies_to_invoices_as_given(
+    mocked: aioresponses, client: ConfirmaClient
+) -> None:
+    mocked.post(url("/invoice"), status=201, payload={"invoiceNumber": 1})
+    timeout = aiohttp.ClientTimeout(total=9, sock_read=1)
+
+    await client.with_options(timeout=timeout).invoices.create(invoice(1))
+
+    assert calls(mocked, "POST", "/invoice")[0].kwargs["timeout"] == timeout
+
+
+async def test_without_a_read_timeout_an_invoice_runs_under_the_sessions_timeouts(
+    mocked: aioresponses,
+) -> None:
+    mocked.post(url("/invoice"), status=201, payload={"invoiceNumber": 1})
+    config = ClientConfig(read_timeout=None)
+    async with ConfirmaClient(api_key=TOKEN, base_url=BASE, config=config) as client:
+        await client.invoices.create(invoice(1))
+    assert "timeout" not in calls(mocked, "POST", "/invoice")[0].kwargs
+
+
+def test_on_a_callers_session_only_the_configurations_read_timer_is_dropped() -> None:
+    config = ClientConfig()
+    own = {"timeout": client_timeout(config), "proxy": "http://proxy.example:3128"}
+    assert answer_options(config, own) == {
+        "timeout": attrs.evolve(client_timeout(config), sock_read=None),
+        "proxy": "http://proxy.example:3128",
+    }
+    explicit = {"timeout": aiohttp.ClientTimeout(total=5, sock_read=2)}
+    assert answer_options(config, explicit) is explicit
