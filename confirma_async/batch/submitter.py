@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Iterable
-from contextlib import aclosing
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -229,9 +228,17 @@ class BatchSubmitter:
             raise ConfigurationError("items", type(items).__name__, "must be an (async) iterable")
         return BatchStream(self, self._results(items, prepare))
 
-    async def _results(
+    def _results(
         self, items: Iterable[T] | AsyncIterable[T], prepare: Callable[[int, T], Any]
     ) -> AsyncGenerator[BatchResult[T, R], None]:
+        # Perf: the window's own generator is the stream (no generator re-yielding each result);
+        # it calls _start when iteration starts and _end once its workers are stopped.
+        window: SlidingWindow[T, BatchResult[T, R]] = SlidingWindow(
+            prepare, concurrency=self.concurrency, ordered=self.ordered, stats=self.stats
+        )
+        return window.run(items, start=self._start, end=self._end)
+
+    def _start(self) -> None:
         if self._busy:
             raise BatchBusyError("this BatchSubmitter already has a stream running")
         self._busy = True
@@ -241,15 +248,15 @@ class BatchSubmitter:
                 self.journal.open(
                     self._target, client=self._client, rebind=self.accept_journal_mismatch
                 )
-            window: SlidingWindow[T, BatchResult[T, R]] = SlidingWindow(
-                prepare, concurrency=self.concurrency, ordered=self.ordered, stats=self.stats
-            )
-            async with aclosing(window.run(items)) as results:
-                async for result in results:
-                    yield result
-        finally:
+        except BaseException:
+            self._busy = False
+            raise
+
+    def _end(self) -> None:
+        try:
             if self.journal is not None:
                 self.journal.close()
+        finally:
             self._busy = False
 
     def _reset_stats(self) -> None:

@@ -83,8 +83,20 @@ class SlidingWindow(Generic[T, R]):
         self._workers: list[asyncio.Task[None]] = []
         self._live_workers = 0
 
-    async def run(self, items: Iterable[T] | AsyncIterable[T]) -> AsyncGenerator[R, None]:
-        """Yield one result per input item (completion order, or input order if ``ordered``)."""
+    async def run(
+        self,
+        items: Iterable[T] | AsyncIterable[T],
+        *,
+        start: Callable[[], None] | None = None,
+        end: Callable[[], None] | None = None,
+    ) -> AsyncGenerator[R, None]:
+        """Yield one result per input item (completion order, or input order if ``ordered``).
+
+        ``start`` runs when iteration starts (it may raise: nothing else happens then); ``end``
+        runs once the stream is over and its workers are stopped, however it ended.
+        """
+        if start is not None:
+            start()
         self._bind_source(items)
         loop = asyncio.get_running_loop()
         self._spawn_worker(loop)
@@ -108,7 +120,11 @@ class SlidingWindow(Generic[T, R]):
                 self._consumer_wake = loop.create_future()
                 await self._consumer_wake
         finally:
-            await _stop(self._workers)
+            try:
+                await _stop(self._workers)
+            finally:
+                if end is not None:
+                    end()
         if self._source_error is not None:
             raise self._source_error
 

@@ -49,44 +49,57 @@ def fast_encoder(cls: type[Any]) -> Callable[[Any], dict[str, Any]] | None:
 
 
 def _compile(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
-    if not attrs.has(cls) or cls not in _request_classes():
-        raise _CannotCompile(cls)
-    hints = typing.get_type_hints(cls)
     env: dict[str, Any] = {
         "Unusual": Unusual,
         "Decimal": Decimal,
         "date": date,
         "cents": _CENTS,
         "money": _MONEY_CONTEXT,
-        "cls": cls,
     }
-    lines = ["def encode(o):", "    if type(o) is not cls:", "        raise Unusual", "    d = {}"]
-    for index, f in enumerate(attrs.fields(cls)):
-        if f.name == "extra" or not is_wire_field(f):
-            continue
-        var, key = f"v{index}", wire_name(f)
-        target, optional = _target(hints[f.name])
-        check, written = _write(f, target, var, env)
-        lines.append(f"    {var} = o.{f.name}")
-        store = [*check, f"d[{key!r}] = {written}"]
-        if f.metadata.get(WIRE_OMIT_NONE):  # left out when None (its default)
-            if f.default is not None:
-                raise _CannotCompile(f.name)
-            lines += [f"    if {var} is not None:", *(f"        {line}" for line in store)]
-        elif optional:
-            lines += [f"    if {var} is None:", f"        d[{key!r}] = None", "    else:"]
-            lines += [f"        {line}" for line in store]
-        else:
-            lines += [f"    {line}" for line in store]
-    lines += ["    extra = o.extra", "    if extra:", "        d.update(extra)", "    return d"]
+    lines = ["def encode(o):", *(f"    {line}" for line in _body(cls, "o", "d", "", env, ()))]
+    lines.append("    return d")
     namespace: dict[str, Any] = {}
     exec(compile("\n".join(lines), f"<fast encoder of {cls.__name__}>", "exec"), env, namespace)
     built: Callable[[Any], dict[str, Any]] = namespace["encode"]
     return built
 
 
+def _body(
+    cls: type[Any], obj: str, out: str, prefix: str, env: dict[str, Any], outer: tuple[type, ...]
+) -> list[str]:
+    """Lines writing object ``obj`` of ``cls`` into a new dict ``out``.
+
+    Perf: a part that is a request class itself (the header, the amounts...) is written inline,
+    not by a call to its own encoder: one function per invoice instead of seven.
+    """
+    if not attrs.has(cls) or cls not in _request_classes() or cls in outer:
+        raise _CannotCompile(cls)
+    hints = typing.get_type_hints(cls)
+    env[f"cls_{prefix}"] = cls
+    lines = [f"if type({obj}) is not cls_{prefix}:", "    raise Unusual", f"{out} = {{}}"]
+    for index, f in enumerate(attrs.fields(cls)):
+        if f.name == "extra" or not is_wire_field(f):
+            continue
+        var, key = f"{prefix}v{index}", wire_name(f)
+        target, optional = _target(hints[f.name])
+        check, written = _write(f, target, var, env, (*outer, cls))
+        lines.append(f"{var} = {obj}.{f.name}")
+        store = [*check, f"{out}[{key!r}] = {written}"]
+        if f.metadata.get(WIRE_OMIT_NONE):  # left out when None (its default)
+            if f.default is not None:
+                raise _CannotCompile(f.name)
+            lines += [f"if {var} is not None:", *(f"    {line}" for line in store)]
+        elif optional:
+            lines += [f"if {var} is None:", f"    {out}[{key!r}] = None", "else:"]
+            lines += [f"    {line}" for line in store]
+        else:
+            lines += store
+    extra = f"{prefix}extra"
+    return [*lines, f"{extra} = {obj}.extra", f"if {extra}:", f"    {out}.update({extra})"]
+
+
 def _write(
-    f: attrs.Attribute[Any], target: Any, var: str, env: dict[str, Any]
+    f: attrs.Attribute[Any], target: Any, var: str, env: dict[str, Any], outer: tuple[type, ...]
 ) -> tuple[list[str], str]:
     """Checks raising :class:`Unusual` and an expression writing ``var`` as the converter would."""
     fail = "    raise Unusual"
@@ -107,11 +120,7 @@ def _write(
                  f"elif type({var}) is not str and type({var}) is not int:", fail]  # fmt: skip
         return check, var  # a plain value given for an enum field is sent as is
     if isinstance(target, type) and attrs.has(target):
-        inner = fast_encoder(target)
-        if inner is None:
-            raise _CannotCompile(f.name)
-        env[f"encode_{var}"] = inner
-        return [], f"encode_{var}({var})"
+        return _body(target, var, f"d_{var}", f"{var}_", env, outer), f"d_{var}"
     if typing.get_origin(target) is list:
         (item,) = typing.get_args(target)
         inner = fast_encoder(item) if isinstance(item, type) and attrs.has(item) else None
