@@ -150,7 +150,8 @@ class ClientConfig:
 
     Timeouts are in seconds. ``read_timeout`` bounds each wait for the next chunk of an answer;
     ``None`` drops that per-read timer (answers are then bounded by ``total_timeout`` alone), which
-    saves a few µs of CPU a request in a bulk upload against a fast server. ``max_retries``
+    saves a few µs of CPU a request. ``POST /invoice``, whose answer is a short acknowledgement,
+    never runs under it (the bulk upload's hot path): ``total_timeout`` bounds it. ``max_retries``
     counts re-sends after the first attempt. Backoff is
     exponential with full jitter: the n-th wait is uniform in ``[0, min(cap, base * 2**n)]``; a
     ``Retry-After`` from the server is used instead, capped at ``retry_after_cap`` and never below
