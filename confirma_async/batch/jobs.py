@@ -12,7 +12,10 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, Generic, ParamSpec, TypeVar
 
+import attrs
+
 from .._core.json import dumps
+from .._core.slots import slot_builder
 from ..errors import (
     APIConnectionError,
     CircuitOpenError,
@@ -199,19 +202,11 @@ class Run(Generic[T, R]):
                 attempts=self.attempts,
                 error=None if error is None else type(error).__name__,
             )
-        return BatchResult(
-            item=self.item,
-            key=self.key,
-            index=self.index,
-            status=status,
-            response=response,
-            error=error,
-            attempts=self.attempts,
-            lookups=self.lookups,
-            elapsed=time.perf_counter() - self.started,
-            outcome_unknown=unknown,
-            lookup_error=lookup_error,
-        )
+        elapsed = time.perf_counter() - self.started
+        return _new_result(  # every item's result: its slots filled directly (see _core.slots)
+            self.item, self.key, self.index, status, response, error, self.attempts,
+            self.lookups, elapsed, unknown, False, lookup_error,
+        )  # fmt: skip
 
     async def guard(
         self, work: Callable[P, Awaitable[BatchResult[T, R]]], *args: P.args, **kw: P.kwargs
@@ -231,6 +226,18 @@ class Run(Generic[T, R]):
     def failed_unexpectedly(self, error: Exception) -> BatchResult[T, R]:
         """FAILED for an unexpected exception; unknown if anything was sent or asked."""
         return self.done(_FAILED, error=error, unknown=self.attempts > 0 or self.lookups > 0)
+
+
+_RESULT_FIELDS = [f.name for f in attrs.fields(BatchResult)]
+
+
+def _result_by_init(*values: Any) -> BatchResult[Any, Any]:
+    return BatchResult(**dict(zip(_RESULT_FIELDS, values, strict=True)))
+
+
+_new_result: Callable[..., BatchResult[Any, Any]] = (
+    slot_builder(BatchResult, _RESULT_FIELDS) or _result_by_init
+)
 
 
 def content_of(model: Any) -> int:
