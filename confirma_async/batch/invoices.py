@@ -18,6 +18,9 @@ import asyncio
 from datetime import date
 from typing import Any, Generic, TypeVar
 
+from attrs import fields
+
+from .._core.json import dumps
 from .._core.wire import CODE_DUPLICATE_INVOICE
 from ..errors import (
     APIConnectionError,
@@ -28,8 +31,10 @@ from ..errors import (
     RateLimitError,
     ServerError,
 )
+from ..models._fields import wire_name
+from ..models._request_wire import wire_writer
 from ..models.distribution import DistributionRecord
-from ..models.invoices import InvoiceCreated, InvoiceRequest
+from ..models.invoices import Invoice, InvoiceCreated, InvoiceHeader, InvoiceRequest
 from ..resources.invoices import encode_invoice
 from .jobs import (
     Context,
@@ -62,6 +67,28 @@ def _changed(key: int) -> JournalError:
     )
 
 
+_write_wire = wire_writer(InvoiceRequest)
+_INVOICE, _HEADER = wire_name(fields(InvoiceRequest).invoice), wire_name(fields(Invoice).header)
+_NUMBER, _DATE = wire_name(fields(InvoiceHeader).number), wire_name(fields(InvoiceHeader).date)
+
+
+def _from_dict(item: Any) -> tuple[bytes, int, date] | None:
+    """``(body, number, date)`` of a well-formed wire dict, written with no model in between.
+
+    Exactly what :func:`encode_invoice` writes for the model the dict makes; ``None`` for
+    anything else (the model path then writes it, or names what is wrong).
+    """
+    if _write_wire is None:
+        return None
+    try:
+        wire = _write_wire(item)
+        body = dumps(wire, sort_keys=True)
+    except Exception:  # Unusual, or anything else: the model path decides
+        return None
+    header = wire[_INVOICE][_HEADER]
+    return body, header[_NUMBER], date.fromisoformat(header[_DATE])
+
+
 def _number_in(item: object) -> int | None:
     """Best effort: the invoice number of a mapping that failed validation (for ``key``)."""
     try:
@@ -82,12 +109,19 @@ class InvoiceJobs(Generic[T]):
     def prepare(self, index: int, item: T) -> Prepared[T, InvoiceResponse]:
         """A finished result (invalid, held back, or per the journal), or the coroutine to run."""
         ctx = self._ctx
-        try:
-            invoice = as_model(item, InvoiceRequest, "invoice")
-            body = encode_invoice(invoice)  # written once: sent, journaled and compared as is
-        except Exception as exc:  # one bad item never stops the batch
-            return invalid(item, index, _number_in(item), exc)
-        key = invoice.invoice_number
+        # The body is written once: sent, journaled and compared as is.
+        written = _from_dict(item) if type(item) is dict else None
+        if written is not None:
+            body, key, day = written
+        else:
+            try:
+                invoice = as_model(item, InvoiceRequest, "invoice")
+                body = encode_invoice(invoice)
+            except Exception as exc:  # one bad item never stops the batch
+                return invalid(item, index, _number_in(item), exc)
+            # Only the number, date and body are kept: a model freed now never reaches the
+            # collector's older generations.
+            key, day = invoice.invoice_number, invoice.invoice.header.date
         journal = ctx.journal
         # The journal needs a hash that is the same in the next run; in one run any will do.
         content = hash(body) if journal is None else digest(body)
@@ -110,9 +144,7 @@ class InvoiceJobs(Generic[T]):
         run: Run[T, InvoiceResponse] = Run(
             ctx, self.kind, index, item, key, content=content, unique=True
         )
-        # The model is not kept: only its number, date and body are needed from here on, and a
-        # model freed now never reaches the collector's older generations.
-        return self._submit(run, key, invoice.invoice.header.date, body, lookup_first)
+        return self._submit(run, key, day, body, lookup_first)
 
     async def _duplicate(
         self, index: int, item: T, key: int, content: int, earlier: tuple[int, int, Any]

@@ -104,21 +104,24 @@ def _target(hint: Any) -> tuple[Any, bool]:
     return hint, False
 
 
-def _compile(cls: type[Any], validating: bool) -> Callable[[Any], Any]:
-    if not _plain(cls):
-        raise _CannotCompile(cls)
-    hints = typing.get_type_hints(cls)
-    env: dict[str, Any] = {
+def base_env() -> dict[str, Any]:
+    """The names the generated reading and checking code uses (see :func:`_field_code`)."""
+    return {
         "Unusual": Unusual,
         "MISSING": _MISSING,
         "Decimal": Decimal,
         "parse_date": date.fromisoformat,
         "date": date,
-        "new": object.__new__,
-        "cls": cls,
         "bad_text": _NOT_TEXT.search,
         "bad_free_text": _NOT_FREE_TEXT.search,
     }
+
+
+def _compile(cls: type[Any], validating: bool) -> Callable[[Any], Any]:
+    if not _plain(cls):
+        raise _CannotCompile(cls)
+    hints = typing.get_type_hints(cls)
+    env = {**base_env(), "new": object.__new__, "cls": cls}
     lines = [
         "def build(d):",
         "    if type(d) is not dict:",
@@ -159,6 +162,10 @@ def _compile(cls: type[Any], validating: bool) -> Callable[[Any], Any]:
     return built
 
 
+Nested = Callable[[type[Any], bool], Callable[[Any], Any] | None]
+"""Compiles a part (a nested request class): the builder here, the wire writer elsewhere."""
+
+
 def _field_code(
     cls: type[Any],
     f: attrs.Attribute[Any],
@@ -167,8 +174,12 @@ def _field_code(
     var: str,
     env: dict[str, Any],
     validating: bool,
+    nested: Nested | None = None,
 ) -> list[str]:
-    """Lines reading, converting and (if ``validating``) checking one field into ``var``."""
+    """Lines reading, converting and (if ``validating``) checking one field into ``var``.
+
+    A part is converted by what ``nested`` compiles for its class (by default, its builder).
+    """
     target, optional = _target(hint)
     lines = [f"    {var} = get({wire!r}, MISSING)", f"    if {var} is MISSING:"]
     if f.default is attrs.NOTHING:
@@ -179,7 +190,7 @@ def _field_code(
     else:
         env[f"default_{var}"] = f.default
         lines.append(f"        {var} = default_{var}")
-    convert = _convert_code(cls, target, f, var, env, validating)
+    convert = _convert_code(cls, target, f, var, env, validating, nested or _compiled)
     if optional:
         lines += [f"    elif {var} is not None:", *("    " + line for line in convert)]
     else:
@@ -196,6 +207,7 @@ def _convert_code(
     var: str,
     env: dict[str, Any],
     validating: bool,
+    nested: Nested,
 ) -> list[str]:
     """Lines (indented 8) taking the raw JSON value in ``var`` to the field's type, or raising."""
     if f.metadata.get(WIRE_TYPE) == "int_flag":
@@ -239,7 +251,7 @@ def _convert_code(
             "            raise Unusual",
         ]
     if isinstance(target, type) and attrs.has(target):
-        inner = _compiled(target, validating)  # a part is checked where its request is
+        inner = nested(target, validating)  # a part is checked where its request is
         if inner is None:
             raise _CannotCompile(f.name)
         env[f"build_{var}"] = inner
@@ -248,7 +260,7 @@ def _convert_code(
         (item,) = typing.get_args(target)
         if not (isinstance(item, type) and attrs.has(item)):
             raise _CannotCompile(f.name)
-        inner = _compiled(item, validating)
+        inner = nested(item, validating)
         if inner is None:
             raise _CannotCompile(f.name)
         env[f"build_{var}"] = inner

@@ -3,8 +3,9 @@
 Every amount the API allows (a finite number with at most 2 decimals, however many trailing
 zeros, at most ``MAX_AMOUNT_DIGITS`` digits before the point) goes in and out bit for bit: read
 from a JSON line into a model (compiled path and general path), written to the request body with
-exactly two decimals, and read back from a response, where a fraction makes the orjson fast
-decoders step aside for the exact (``Decimal``) parse.
+exactly two decimals (also straight from the dict, as the batch writes it), and read back from a
+response, where a fraction makes the orjson fast decoders step aside for the exact (``Decimal``)
+parse.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from confirma_async._core.json import dumps, loads
+from confirma_async.batch.invoices import _from_dict
 from confirma_async.errors import RequestValidationError
 from confirma_async.models import InvoiceCreated, InvoiceRequest, _convert, from_wire
 from confirma_async.models._created_fast import decode_created
@@ -98,6 +100,10 @@ def test_an_allowed_amount_round_trips_bit_for_bit_through_a_request(
         # Written with exactly two decimals: the same number, digit for digit.
         assert same_bits(sent["totalAmount"], total.quantize(CENTS, context=_ctx()))
         assert vat is None or same_bits(sent["vatAmount"], vat.quantize(CENTS, context=_ctx()))
+    # The batch writes a dict's body with no model in between: the very same bytes.
+    written = _from_dict(copy.deepcopy(data))
+    assert written is not None
+    assert written[0] == encode_invoice(fast)
 
 
 def _ctx() -> Context:
@@ -113,6 +119,7 @@ def test_an_amount_the_api_does_not_allow_is_refused_by_both_paths_alike(value: 
     with pytest.raises(RequestValidationError) as slow:
         general(copy.deepcopy(data))
     assert (fast.value.field, str(fast.value)) == (slow.value.field, str(slow.value))
+    assert _from_dict(copy.deepcopy(data)) is None  # the batch's dict path never writes it
 
 
 RECORD = (
