@@ -124,6 +124,10 @@ class TokenManager(StoreLink):
         """The ``(header, value)`` pair to send; only the transport calls this."""
         return _wire.API_KEY_HEADER, self._token.reveal()
 
+    def credentials(self) -> tuple[str, str, int]:
+        """``(header, value, generation)`` of the token in use, read at once (the transport)."""
+        return _wire.API_KEY_HEADER, self._token.reveal(), self._generation
+
     def renewal_due(self) -> bool:
         """True when :meth:`ensure_fresh` has work: attach, or a renewal due (cheap, no await).
 

@@ -35,6 +35,7 @@ from collections.abc import (
     Coroutine,
     Iterable,
 )
+from types import CoroutineType
 from typing import Any, Generic, TypeVar
 
 from .results import BatchStats
@@ -146,36 +147,56 @@ class SlidingWindow(Generic[T, R]):
             return (self._done.popleft(),)
         return None
 
-    def _has_room(self) -> bool:
-        return self._stats.window + self._held < self._size
-
     async def _work(self) -> None:
+        # Perf: runs once per item; the steps are inlined (each method call costs per item).
         loop = asyncio.get_running_loop()
+        stats, size = self._stats, self._size
         try:
             while True:
-                while not self._has_room() and not self._exhausted:
+                while stats.window + self._held >= size and not self._exhausted:  # no room
                     waiter = loop.create_future()
                     self._room_waiters.append(waiter)
                     await waiter
                 if self._exhausted:
                     return
-                if self._sync_next is not None:
-                    item = self._pull_sync(self._sync_next)
+                pull = self._sync_next
+                if pull is not None:
+                    try:
+                        item = pull()
+                    except StopIteration:
+                        self._exhausted = True
+                        return
+                    except Exception as exc:  # the caller's iterator failed: drain, then raise
+                        self._exhausted = True
+                        self._source_error = exc
+                        return
                 else:
-                    item = await self._pull_async()
-                if item is _END:
-                    return
+                    pulled = await self._pull_async()
+                    if pulled is _END:
+                        return
+                    item = pulled  # type: ignore[assignment]
                 index = self._next_index
                 self._next_index += 1
-                self._count_pulled()
+                stats.pulled += 1
+                stats.window += 1
+                if stats.window > stats.max_window:
+                    stats.max_window = stats.window
                 if len(self._workers) < self._concurrency:
                     self._spawn_worker(loop)  # the input has items: one more worker
-                prepared = self._prepare(index, item)  # type: ignore[arg-type]
-                if asyncio.iscoroutine(prepared):
-                    result = await prepared
+                prepared = self._prepare(index, item)
+                result: R = (
+                    await prepared if isinstance(prepared, CoroutineType) else prepared  # type: ignore[assignment]
+                )
+                if self._ordered:
+                    self._by_index[index] = result
                 else:
-                    result = prepared
-                self._finish(index, result)
+                    self._done.append(result)
+                stats.buffered += 1
+                if stats.buffered > stats.max_buffered:
+                    stats.max_buffered = stats.buffered
+                wake = self._consumer_wake
+                if wake is not None and not wake.done():
+                    wake.set_result(None)
         except asyncio.CancelledError:
             raise
         except BaseException as exc:  # a bug in a job: end the stream with it
@@ -193,17 +214,6 @@ class SlidingWindow(Generic[T, R]):
         self._workers.append(loop.create_task(self._work()))
         self._live_workers += 1
 
-    def _pull_sync(self, pull: Callable[[], T]) -> T | object:
-        """The next item of a plain iterable, or ``_END`` when it ends or fails."""
-        try:
-            return pull()
-        except StopIteration:
-            self._exhausted = True
-        except Exception as exc:  # the caller's iterator failed: drain, then raise
-            self._exhausted = True
-            self._source_error = exc
-        return _END
-
     async def _pull_async(self) -> T | object:
         """The next item of an async iterable (one puller at a time), or ``_END``."""
         assert self._async_next is not None
@@ -220,24 +230,6 @@ class SlidingWindow(Generic[T, R]):
             else:
                 return item
         return _END
-
-    def _count_pulled(self) -> None:
-        stats = self._stats
-        stats.pulled += 1
-        stats.window += 1
-        if stats.window > stats.max_window:
-            stats.max_window = stats.window
-
-    def _finish(self, index: int, result: R) -> None:
-        if self._ordered:
-            self._by_index[index] = result
-        else:
-            self._done.append(result)
-        stats = self._stats
-        stats.buffered += 1
-        if stats.buffered > stats.max_buffered:
-            stats.max_buffered = stats.buffered
-        self._wake_consumer()
 
     def _wake_consumer(self) -> None:
         wake = self._consumer_wake

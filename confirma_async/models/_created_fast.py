@@ -11,12 +11,14 @@ lenient rules and its warnings.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import attrs
 import orjson
 
+from .._core.slots import slot_builder
 from ._aliases import WireAliases
 from ._fields import wire_name
 from .invoices import InvoiceCreated
@@ -56,4 +58,17 @@ def decode_created(raw: bytes, aliases: WireAliases | None) -> InvoiceCreated | 
             return None
         if received.tzinfo is None:
             received = received.replace(tzinfo=UTC)
-    return InvoiceCreated(invoice_number=number, status=status, received_at=received, raw_body=raw)
+    return _build(number, status, received, {}, raw)
+
+
+def _by_init(
+    number: int | None, status: str | None, received: datetime | None, extra: Any, raw: bytes
+) -> InvoiceCreated:
+    return InvoiceCreated(
+        invoice_number=number, status=status, received_at=received, extra=extra, raw_body=raw
+    )
+
+
+# One answer per invoice of a bulk upload: its slots are filled directly (see _core.slots).
+_FIELDS = ("invoice_number", "status", "received_at", "extra", "raw_body")
+_build: Callable[..., InvoiceCreated] = slot_builder(InvoiceCreated, _FIELDS) or _by_init

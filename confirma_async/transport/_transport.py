@@ -76,6 +76,8 @@ class Transport:
         # loggers whose class has ``isEnabledFor`` (stdlib, structlog.stdlib.BoundLogger) are
         # asked, per attempt, so a level changed at run time is honoured; others always log.
         self._debug_gate = logger if hasattr(type(logger), "isEnabledFor") else None
+        if isinstance(getattr(logger, "_logger", None), logging.Logger):  # structlog's stdlib
+            self._debug_gate = logger._logger  # asked directly: one call less per attempt
         self._urls: dict[str, URL] = {}
         self._headers = RequestHeaders(config.user_agent)
         # Per-request aiohttp arguments (a caller's session, a with_options view): None, usually.
@@ -174,7 +176,8 @@ class Transport:
             raise RequestValidationError("body", None, f"cannot be written as JSON: {exc}") from exc
         idem = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
         options = self._answer_options if small_answer else self._send_options
-        call = Call(method, path, self._url(path), params, body, idem, headers, raw, options)
+        url = self._urls.get(path) or self._url(path)
+        call = Call(method, path, url, params, body, idem, headers, raw, options)
         call.decode = decode
         if api_key is not None:
             call.token = api_key
@@ -220,8 +223,7 @@ class Transport:
 
     async def _attempt(self, call: Call) -> Any:
         call.attempts += 1
-        header, current = self._tokens.auth_header()
-        call.generation = self._tokens.generation
+        header, current, call.generation = self._tokens.credentials()
         headers = self._headers.get(
             header, current if call.token is None else call.token, call.body, call.extra_headers
         )
