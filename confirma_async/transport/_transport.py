@@ -176,7 +176,9 @@ class Transport:
             raise RequestValidationError("body", None, f"cannot be written as JSON: {exc}") from exc
         idem = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
         options = self._answer_options if small_answer else self._send_options
-        url = self._urls.get(path) or self._url(path)
+        url = self._urls.get(path)
+        if url is None:
+            url = self._url(path)
         call = Call(method, path, url, params, body, idem, headers, raw, options)
         call.decode = decode
         if api_key is not None:
