@@ -26,8 +26,7 @@ from tests.unit.test_request_fast import (
     MALFORMED_INVOICES,
     invoice_requests,
     invoice_with,
-    json_leaf,
-    paths,
+    mutate,
 )
 from tests.unit.test_strict_input import BODIES
 
@@ -102,12 +101,5 @@ def test_generated_invoices_and_their_mutations_are_written_alike_or_declined(
 ) -> None:
     wire = to_wire(model)
     assert_written_alike_or_declined(wire)
-    where = data.draw(st.sampled_from(list(paths(wire))))
-    node: Any = wire
-    for step in where[:-1]:
-        node = node[step]
-    if data.draw(st.booleans()):
-        node[where[-1]] = data.draw(json_leaf)
-    elif isinstance(node, dict):
-        del node[where[-1]]
+    mutate(wire, data)
     assert_written_alike_or_declined(wire)
