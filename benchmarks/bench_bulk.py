@@ -11,10 +11,10 @@ Setup (fair by construction):
   clock: the **bare** loop from pre-serialised bodies (the floor: no work but HTTP); the
   hand-written **peer** (a task per item under a semaphore, ``session.post(json=item)``,
   ``resp.json()``: no validation, no typed results, no exactly-once) from the dicts
-  ``json.loads`` reads from JSON lines; the submitter from the dicts our reader makes of the
-  same lines (**dicts**: amounts stay ``Decimal``; model construction, validation,
-  serialisation, sending and typed decoding are all on the clock, as in ``confirma submit``),
-  and from ``InvoiceRequest`` objects built beforehand (**models**).
+  ``json.loads`` reads from JSON lines; the submitter from the dicts our JSON reader makes of
+  the same lines (**dicts**: amounts stay ``Decimal``; validation, serialisation, sending and
+  typed decoding are all on the clock; a dict's body is written with no model in between), and
+  from ``InvoiceRequest`` objects built beforehand (**models**).
 - Each (latency, concurrency) point gets a fresh sandbox, run with its garbage collector off (a
   full collection over tens of thousands of stored invoices pauses it for tens of ms at random,
   hitting whichever side is running). Every side opens its client once per point (a user's
@@ -93,7 +93,8 @@ def make_inputs(side: str, count: int) -> list[Any]:
 
     bare: pre-serialised bodies; peer: dicts as ``json.loads`` reads JSON lines (amounts become
     floats); dicts: dicts as ``confirma_async``'s reader does (amounts stay ``Decimal``, as
-    ``confirma submit`` reads them); models: ``InvoiceRequest`` objects built and validated.
+    ``confirma_async._core.json.loads`` reads them); models: ``InvoiceRequest`` objects built
+    and validated.
     """
     if side == "models":
         return make_invoices(count)
