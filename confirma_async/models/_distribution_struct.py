@@ -42,7 +42,14 @@ from ._fields import wire_name
 from ._open_enum import OpenStrEnum
 from .distribution import DistributionMeta, DistributionPage, DistributionRecord
 
-__all__ = ["decode_records", "decode_struct_page", "has_float"]
+__all__ = [
+    "build_records",
+    "decode_records",
+    "decode_rows",
+    "decode_struct_page",
+    "decode_struct_window",
+    "has_float",
+]
 
 _EMPTY: Mapping[str, Any] = {}
 """The ``extra`` of every record decoded here (a record with an unknown key is refused)."""
@@ -122,30 +129,45 @@ def _compile() -> tuple[Any, Callable[[list[Any]], list[DistributionRecord]]] | 
 _COMPILED = _compile()
 
 
-def decode_records(raw: bytes) -> Decoded | None:
-    """The records of a page and its raw ``metaData``, or ``None`` if the page is not the usual.
+def decode_rows(raw: bytes) -> tuple[list[Any], bytes] | None:
+    """The page's records as structs and its raw ``metaData``, or ``None`` if not the usual page.
 
-    Runtime wire aliases are the caller's business: with any for the page or its records, do not
-    call this.
+    A struct has the record's attributes (``invoice_number``, ...); :func:`build_records` makes
+    the records. Runtime wire aliases are the caller's business: with any for the page or its
+    records, do not call this.
     """
     if _COMPILED is None or _LONG_FRACTION.search(raw) is not None:
         return None
     if raw.find(b"z") >= 0 and b'z"' in raw:  # memchr first: a page rarely holds a "z"
         return None
-    decoder, build = _COMPILED
     try:
-        page = decoder.decode(raw)
+        page = _COMPILED[0].decode(raw)
     except (msgspec.DecodeError, ValueError):
         return None
-    return build(page.distributions), bytes(page.meta_data)
+    return page.distributions, bytes(page.meta_data)
 
 
-def decode_struct_page(raw: bytes, aliases: WireAliases | None) -> DistributionPage | None:
-    """The whole page by msgspec, or ``None`` (aliases may only rename the metadata's fields)."""
-    decoded = decode_records(raw)
+def build_records(rows: list[Any]) -> list[DistributionRecord]:
+    """The records of structs :func:`decode_rows` returned, in order."""
+    assert _COMPILED is not None  # no structs without it
+    records: list[DistributionRecord] = _COMPILED[1](rows)
+    return records
+
+
+def decode_records(raw: bytes) -> Decoded | None:
+    """The records of a page and its raw ``metaData``, or ``None`` if the page is not the usual."""
+    decoded = decode_rows(raw)
+    return None if decoded is None else (build_records(decoded[0]), decoded[1])
+
+
+def decode_struct_window(
+    raw: bytes, aliases: WireAliases | None
+) -> tuple[list[Any], DistributionMeta] | None:
+    """The page's records as structs and its metadata (aliases may rename only the metadata's)."""
+    decoded = decode_rows(raw)
     if decoded is None:
         return None
-    records, meta_raw = decoded
+    rows, meta_raw = decoded
     try:
         meta_data = orjson.loads(meta_raw)
         if has_float(meta_data):  # an exact Decimal is the general path's business
@@ -153,7 +175,16 @@ def decode_struct_page(raw: bytes, aliases: WireAliases | None) -> DistributionP
         meta = from_wire(meta_data, DistributionMeta, aliases)
     except (orjson.JSONDecodeError, ConfirmaError, KeyError, TypeError, ValueError):
         return None
-    return DistributionPage(meta_data=meta, distributions=records, extra={})
+    return rows, meta
+
+
+def decode_struct_page(raw: bytes, aliases: WireAliases | None) -> DistributionPage | None:
+    """The whole page by msgspec, or ``None`` (aliases may rename only the metadata's fields)."""
+    window = decode_struct_window(raw, aliases)
+    if window is None:
+        return None
+    rows, meta = window
+    return DistributionPage(meta_data=meta, distributions=build_records(rows), extra={})
 
 
 def has_float(value: Any) -> bool:
@@ -164,3 +195,67 @@ def has_float(value: Any) -> bool:
     if kind is list:
         return any(has_float(item) for item in value)
     return kind is float
+
+
+def _init_build(*values: Any) -> DistributionRecord:
+    return DistributionRecord(**dict(zip(_FIELDS, values, strict=True)))
+
+
+def _slot_builder() -> Any:
+    """Build records by filling their slots directly, skipping the generated ``__init__``.
+
+    Only valid while ``DistributionRecord`` has no validators, converters or post-init hook; it is
+    checked here, and the ``__init__`` path is used otherwise.
+    """
+    cls = DistributionRecord
+    fields = attrs.fields(cls)
+    plain = all(f.validator is None and f.converter is None for f in fields)
+    if not plain or hasattr(cls, "__attrs_post_init__") or "__slots__" not in cls.__dict__:
+        return _init_build
+    setters = [cls.__dict__[f.name].__set__ for f in fields]
+    if [f.name for f in fields] != list(_FIELDS):
+        return _init_build
+    s0, s1, s2, s3, s4, s5, s6, s7, s8, s9 = setters
+    new = object.__new__
+
+    def build(
+        number: Any,
+        day: Any,
+        case_id: Any,
+        method: Any,
+        status: Any,
+        control: Any,
+        created: Any,
+        updated: Any,
+        delivered: Any,
+        extra: Any,
+    ) -> DistributionRecord:
+        record: DistributionRecord = new(cls)
+        s0(record, number)
+        s1(record, day)
+        s2(record, case_id)
+        s3(record, method)
+        s4(record, status)
+        s5(record, control)
+        s6(record, created)
+        s7(record, updated)
+        s8(record, delivered)
+        s9(record, extra)
+        return record
+
+    return build
+
+
+_FIELDS = (
+    "invoice_number",
+    "invoice_date",
+    "case_id",
+    "distribution_method",
+    "distribution_status",
+    "payment_control_status",
+    "created_at",
+    "updated_at",
+    "delivered_at",
+    "extra",
+)
+_build = _slot_builder()
