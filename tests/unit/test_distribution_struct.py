@@ -36,7 +36,7 @@ RECORD = {
     "updatedAt": "2026-01-04T06:15:00.123Z",
     "deliveredAt": "2026-01-04T06:15:00.123Z",
 }
-META = b'{"totalCount":%d,"filtersApplied":{"fromInvDate":"2026-01-04","invoiceNumber":null}}'
+META = b'{"totalCount":%d,"filtersApplied":{"fromInvDate":"2026-01-04","fetchType":"ALL"}}'
 
 
 def page_of(*records: bytes) -> bytes:
@@ -299,3 +299,28 @@ def test_any_page_decodes_as_the_general_path(rows: list[dict[str, Any]]) -> Non
 @given(st.lists(fields(stamps, unusual=False), min_size=1, max_size=3))
 def test_any_timestamp_decodes_as_the_general_path(rows: list[dict[str, Any]]) -> None:
     same(page_of(*(record(**row) for row in rows)))
+
+
+alias_specs = st.sampled_from(
+    [
+        ("DistributionRecord.distribution_status=state", "distributionStatus", "state"),
+        ("DistributionRecord.invoice_number=number,invoiceNo", "invoiceNumber", "invoiceNo"),
+        ("DistributionPage.distributions=records", "distributions", "records"),
+        ("DistributionMeta.total_count=total", "totalCount", "total"),
+        ("DistributionFilters.fetch_type=kind", "fetchType", "kind"),
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(fields(usual_stamps, unusual=False), min_size=1, max_size=3), alias_specs, st.data()
+)
+def test_any_page_with_wire_aliases_decodes_as_the_general_path(
+    rows: list[dict[str, Any]], alias: tuple[str, str, str], data: st.DataObject
+) -> None:
+    spec, name, renamed = alias  # the alias is in use (the key renamed) or not
+    raw = page_of(*(record(**row) for row in rows))
+    if data.draw(st.booleans(), label="rename"):
+        raw = raw.replace(b'"%s"' % name.encode(), b'"%s"' % renamed.encode())
+    same(raw, WireAliases([spec]))
