@@ -28,7 +28,7 @@ from ..errors import (
     WindowTruncatedError,
 )
 from .checkpoints import Resume, encode_checkpoint
-from .pages import Page, PagerStats, WindowFetch, WindowResult
+from .pages import Held, PagerStats, Unbuilt, WindowFetch, WindowResult, built
 from .windows import ONE_DAY, split_window
 
 T = TypeVar("T")
@@ -72,7 +72,7 @@ class WindowEngine(Generic[T]):
         self.end = end
         self.stats = PagerStats()
         self.finished = False
-        self.page: Page[T] | None = None
+        self.page: Held[T] | None = None
         self.pos = 0
         """Records of ``page`` handed to the consumer so far."""
         self._fetch = fetch
@@ -94,11 +94,12 @@ class WindowEngine(Generic[T]):
 
     # -- consumer side -------------------------------------------------------------------------
 
-    async def next_page(self, *, whole: bool) -> Page[T] | None:
+    async def next_page(self, *, whole: bool) -> Held[T] | None:
         """Release the page the consumer held and return the next one (``None`` at the end).
 
-        ``whole`` hands the page out as consumed at once (``pages()``); otherwise the item
-        iterator advances :attr:`pos` record by record.
+        ``whole`` hands the page out as consumed at once (``pages()``, its records built);
+        otherwise the item iterator advances :attr:`pos` record by record (and builds
+        :class:`Unbuilt` records as it goes).
         """
         self._release()
         while not self.finished:
@@ -116,6 +117,8 @@ class WindowEngine(Generic[T]):
             self._slots.popleft()
             page = self._settle(slot, outcome)
             if page is not None:
+                if whole:
+                    page.items = built(page.items)
                 self._hand_out(page, whole)
                 return page
         return None
@@ -130,7 +133,8 @@ class WindowEngine(Generic[T]):
             handed = self._handed_keys
             if len(handed) < self.pos:  # computed once per record, however often this is read
                 key = self._key
-                handed.extend(key(item) for item in page.items[len(handed) : self.pos])
+                rows = page.items.rows if isinstance(page.items, Unbuilt) else page.items
+                handed.extend(key(row) for row in rows[len(handed) : self.pos])
             skip = [k for k in handed[: self.pos] if k is not None]
             through = page.end if through is None else max(through, page.end)
         else:
@@ -209,7 +213,7 @@ class WindowEngine(Generic[T]):
 
     # -- settling a window ---------------------------------------------------------------------
 
-    def _settle(self, slot: _Slot, outcome: WindowResult[T] | Exception) -> Page[T] | None:
+    def _settle(self, slot: _Slot, outcome: WindowResult[T] | Exception) -> Held[T] | None:
         days = (slot.end - slot.start).days + 1
         if isinstance(outcome, Exception):
             if days > 1 and self._splittable(outcome, days):
@@ -238,7 +242,10 @@ class WindowEngine(Generic[T]):
                 total=total,
             )
         self._maybe_grow(days)
-        return Page(start=slot.start, end=slot.end, items=self._dedupe(slot.start, items))
+        if not isinstance(items, Unbuilt):
+            return Held(slot.start, slot.end, self._dedupe(slot.start, items))
+        rows = self._dedupe(slot.start, items.rows)  # by the rows' keys; built as they are reached
+        return Held(slot.start, slot.end, Unbuilt(rows, items.build))
 
     def _splittable(self, error: Exception, days: int) -> bool:
         if isinstance(error, PayloadTooLargeError | ResponseTooLargeError):
@@ -261,7 +268,7 @@ class WindowEngine(Generic[T]):
             self._size = min(self._window_days, self._size * 2)
             self._calm = 0
 
-    def _dedupe(self, start: date, items: Sequence[T]) -> list[T]:
+    def _dedupe(self, start: date, items: Sequence[Any]) -> list[Any]:
         key, prev = self._key, self._prev_keys
         skip: set[Hashable] | None = None
         if self._skip:
@@ -295,7 +302,7 @@ class WindowEngine(Generic[T]):
         self._prev_keys = seen
         return out
 
-    def _hand_out(self, page: Page[T], whole: bool) -> None:
+    def _hand_out(self, page: Held[T], whole: bool) -> None:
         self.page = page
         self._handed_keys = []
         self.pos = len(page.items) if whole else 0

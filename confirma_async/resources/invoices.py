@@ -10,7 +10,7 @@ import functools
 import operator
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, timedelta
-from typing import Any, Unpack
+from typing import Any, TypeVar, Unpack
 
 from .._core import wire as _wire
 from .._core.checks import (
@@ -29,17 +29,20 @@ from .._core.responses import RawAnswer
 from ..errors import LookupInconclusiveError, RequestValidationError
 from ..models._convert import to_wire
 from ..models._created_fast import decode_created
-from ..models._distribution_fast import decode_distribution_bytes
+from ..models._distribution_fast import decode_distribution_bytes, decode_distribution_window
 from ..models.actions import ActionsQueued, ActionsRequest
 from ..models.cases import CaseDetails
 from ..models.distribution import DistributionPage, DistributionRecord
 from ..models.invoices import InvoiceCreated, InvoiceRequest
 from ..pagination.coordination import StreamKey, WatchCoordination
 from ..pagination.pager import AsyncPager, PagerOptions
-from ..pagination.pages import WindowFetch, WindowResult
+from ..pagination.pages import Unbuilt, WindowFetch, WindowResult
 from ..pagination.watch import Clock, DistributionWatcher, Sleep
 from ..pagination.windows import ONE_DAY
 from ._base import Resource
+
+T = TypeVar("T")
+_DistributionQuery = tuple[date, date, int | None, str | None, ExtraHeaders, ExtraQuery]
 
 
 def encode_invoice(invoice: InvoiceRequest) -> bytes:
@@ -158,6 +161,14 @@ class Invoices(Resource):
         Always sends both dates, so the API's silent 30-day default never applies. When
         ``page.meta_data.total_count`` exceeds the records returned, the server cut the window.
         """
+        page: DistributionPage = await self._distribution_get(
+            (from_date, to_date, invoice_number, fetch_type, extra_headers, extra_query),
+            functools.partial(decode_distribution_bytes, aliases=self._aliases),
+        )
+        return page
+
+    async def _distribution_get(self, query: _DistributionQuery, decode: Callable[[bytes], T]) -> T:
+        from_date, to_date, invoice_number, fetch_type, extra_headers, extra_query = query
         params = window(_wire.Q_FROM_INV_DATE, _wire.Q_TO_INV_DATE, from_date, to_date)
         if invoice_number is not None:
             params[_wire.Q_INVOICE_NUMBER] = str(
@@ -165,14 +176,10 @@ class Invoices(Resource):
             )
         if fetch_type is not None:
             params[_wire.Q_FETCH_TYPE] = fetch_type
-        page: DistributionPage = await self._get(
-            _wire.PATH_INVOICE_DISTRIBUTION,
-            params,
-            extra_headers,
-            extra_query,
-            decode=functools.partial(decode_distribution_bytes, aliases=self._aliases),
+        result: T = await self._get(
+            _wire.PATH_INVOICE_DISTRIBUTION, params, extra_headers, extra_query, decode=decode
         )
-        return page
+        return result
 
     async def find_distribution(
         self,
@@ -297,16 +304,14 @@ class Invoices(Resource):
             positive_int(_wire.Q_INVOICE_NUMBER, invoice_number)
         check_extras(extra_headers, extra_query)
 
+        decode = functools.partial(decode_distribution_window, aliases=self._aliases)
+
         async def fetch(start: date, end: date) -> WindowResult[DistributionRecord]:
-            page = await self.distribution_window(
-                start,
-                end,
-                invoice_number=invoice_number,
-                fetch_type=fetch_type,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-            )
-            return WindowResult(items=page.distributions, total_count=page.meta_data.total_count)
+            # The records stay unbuilt where they can: the pager builds them as they are reached.
+            query = (start, end, invoice_number, fetch_type, extra_headers, extra_query)
+            meta, records, build = await self._distribution_get(query, decode)
+            items = records if build is None else Unbuilt(records, build)
+            return WindowResult(items=items, total_count=meta.total_count)
 
         return fetch
 

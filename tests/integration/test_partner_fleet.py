@@ -128,7 +128,8 @@ async def test_an_exception_that_is_not_the_apis_stops_the_fleet_and_is_raised(
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug in the handler of client 2")
 
-    partner.client(ids[1]).invoices.distribution_window = broken  # type: ignore[method-assign]
+    # Every read of distribution records (a window, a pager's fetch) goes through _distribution_get.
+    partner.client(ids[1]).invoices._distribution_get = broken  # type: ignore[method-assign]
     async with fleet_of(partner, ids, confirma_sandbox, sleep=Sleeps()) as fleet:
         with pytest.raises(PaginationError, match="client 2") as caught:
             await take(fleet, 100)

@@ -12,7 +12,8 @@ import pytest
 from confirma_async import DistributionPage, ResponseDecodeError
 from confirma_async._core.json import loads
 from confirma_async.models._convert import from_wire
-from confirma_async.models._distribution_fast import _build, _init_build, decode_distribution_page
+from confirma_async.models._distribution_fast import decode_distribution_page
+from confirma_async.models._distribution_struct import _build, _init_build
 from confirma_async.testing._generator import Generator
 
 

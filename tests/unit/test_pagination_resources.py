@@ -12,6 +12,7 @@ from yarl import URL
 
 from confirma_async import ConfirmaClient, RequestValidationError
 from confirma_async.pagination import AsyncPager, PaginationError
+from confirma_async.pagination.pages import Unbuilt
 
 from .conftest import url
 
@@ -204,3 +205,34 @@ async def test_listing_errors_name_the_window(client: ConfirmaClient, mocked: ai
         await client.payments.list(START, START).to_list()
     assert info.value.error is not None
     assert getattr(info.value.error, "status", None) == 404
+
+
+async def test_distribution_records_reach_the_pager_unbuilt_and_build_as_a_window_decodes(
+    client: ConfirmaClient, mocked: aioresponses
+) -> None:
+    rows = [record(100 + i, "2026-02-01") for i in range(5)]
+    rows[3]["distributionStatus"] = "ON_HOLD"  # an unlisted value: still the msgspec path
+    Server(
+        mocked,
+        "/invoice/distribution",
+        lambda q: {"metaData": {"totalCount": 5}, "distributions": rows},
+    )
+    fetched = await client.invoices._distribution_fetch(None, None, None, None)(START, START)
+    assert isinstance(fetched.items, Unbuilt)
+    page = await client.invoices.distribution_window(START, START)
+    assert fetched.items[:] == page.distributions
+    assert await client.invoices.distributions(START, START).to_list() == page.distributions
+
+
+async def test_unusual_distribution_pages_reach_the_pager_built(
+    client: ConfirmaClient, mocked: aioresponses
+) -> None:
+    rows = [record(100, "2026-02-01"), {**record(101, "2026-02-01"), "fee": 1}]
+    Server(
+        mocked,
+        "/invoice/distribution",
+        lambda q: {"metaData": {"totalCount": 2}, "distributions": rows},
+    )
+    fetched = await client.invoices._distribution_fetch(None, None, None, None)(START, START)
+    assert type(fetched.items) is list
+    assert fetched.items[1].extra == {"fee": 1}
