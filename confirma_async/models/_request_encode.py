@@ -25,8 +25,8 @@ from typing import Any
 
 import attrs
 
+from ._codegen import Unusual, field_target
 from ._fields import WIRE_OMIT_NONE, WIRE_TYPE, is_wire_field, wire_name
-from ._request_fast import Unusual, _target
 from ._scalars import _CENTS, _MONEY_CONTEXT
 from ._validate import _request_classes
 
@@ -35,7 +35,7 @@ __all__ = ["fast_encoder"]
 _encoders: dict[type[Any], Callable[[Any], dict[str, Any]] | None] = {}
 
 
-class _CannotCompile(Exception):
+class CannotCompile(Exception):
     """A field type this module does not write: the class keeps the general path."""
 
 
@@ -43,7 +43,7 @@ def fast_encoder(cls: type[Any]) -> Callable[[Any], dict[str, Any]] | None:
     """The compiled ``to_wire`` of request class ``cls``, or ``None`` (use the general one)."""
     if cls not in _encoders:
         _encoders[cls] = None  # a recursive model falls back rather than looping
-        with contextlib.suppress(_CannotCompile):
+        with contextlib.suppress(CannotCompile):
             _encoders[cls] = _compile(cls)
     return _encoders[cls]
 
@@ -73,7 +73,7 @@ def _body(
     not by a call to its own encoder: one function per invoice instead of seven.
     """
     if not attrs.has(cls) or cls not in _request_classes() or cls in outer:
-        raise _CannotCompile(cls)
+        raise CannotCompile(cls)
     hints = typing.get_type_hints(cls)
     env[f"cls_{prefix}"] = cls
     lines = [f"if type({obj}) is not cls_{prefix}:", "    raise Unusual", f"{out} = {{}}"]
@@ -81,13 +81,13 @@ def _body(
         if f.name == "extra" or not is_wire_field(f):
             continue
         var, key = f"{prefix}v{index}", wire_name(f)
-        target, optional = _target(hints[f.name])
+        target, optional = field_target(hints[f.name])
         check, written = _write(f, target, var, env, (*outer, cls))
         lines.append(f"{var} = {obj}.{f.name}")
         store = [*check, f"{out}[{key!r}] = {written}"]
         if f.metadata.get(WIRE_OMIT_NONE):  # left out when None (its default)
             if f.default is not None:
-                raise _CannotCompile(f.name)
+                raise CannotCompile(f.name)
             lines += [f"if {var} is not None:", *(f"    {line}" for line in store)]
         elif optional:
             lines += [f"if {var} is None:", f"    {out}[{key!r}] = None", "else:"]
@@ -125,7 +125,7 @@ def _write(
         (item,) = typing.get_args(target)
         inner = fast_encoder(item) if isinstance(item, type) and attrs.has(item) else None
         if inner is None:
-            raise _CannotCompile(f.name)
+            raise CannotCompile(f.name)
         env[f"encode_{var}"] = inner
         return [f"if type({var}) is not list:", fail], f"[encode_{var}(x) for x in {var}]"
-    raise _CannotCompile(f"{f.name}: {target!r}")
+    raise CannotCompile(f"{f.name}: {target!r}")

@@ -18,9 +18,7 @@ compiled only when every field has a type handled here and nothing runs at const
 
 from __future__ import annotations
 
-import contextlib
 import enum
-import types
 import typing
 from collections.abc import Callable
 from datetime import date
@@ -29,31 +27,27 @@ from typing import Any
 
 import attrs
 
+from ._codegen import (
+    CannotCompile,
+    Unusual,
+    base_env,
+    compiled_once,
+    field_target,
+    plain_request_class,
+    wire_fields,
+)
 from ._fields import (
     FREE_TEXT,
     NULLABLE,
     RULES,
-    WIRE_ALIASES,
     WIRE_TYPE,
-    guess_of,
-    is_wire_field,
-    wire_name,
 )
 from ._scalars import _CENTS, _MONEY_CONTEXT, MAX_AMOUNT_DIGITS
-from ._validate import _NOT_FREE_TEXT, _NOT_TEXT, _request_classes, amount, iso_date, positive_int
+from ._validate import _NOT_TEXT, amount, iso_date, positive_int
 
-__all__ = ["Unusual", "fast_builder"]
-
-
-class Unusual(Exception):
-    """Internal: this input needs the general converter (which decides the result or the error)."""
+__all__ = ["Unusual", "fast_builder"]  # Unusual: see _codegen
 
 
-class _CannotCompile(Exception):
-    """A field type this module does not handle: the class keeps the general path."""
-
-
-_MISSING = object()
 _SCALARS = {int: "int", str: "str", bool: "bool", Decimal: "decimal", date: "date"}
 _builders: dict[tuple[type[Any], bool], Callable[[Any], Any] | None] = {}
 
@@ -70,56 +64,12 @@ def fast_builder(cls: type[Any]) -> Callable[[Any], Any] | None:
 
 
 def _compiled(cls: type[Any], validating: bool) -> Callable[[Any], Any] | None:
-    key = (cls, validating)
-    if key not in _builders:
-        _builders[key] = None  # a recursive model falls back rather than looping
-        with contextlib.suppress(_CannotCompile):
-            _builders[key] = _compile(cls, validating)
-    return _builders[key]
-
-
-def _plain(cls: type[Any]) -> bool:
-    """Only attrs' ``__init__`` (and at most ``validate_request``) runs when ``cls`` is built."""
-    if not attrs.has(cls) or "__slots__" not in cls.__dict__ or cls not in _request_classes():
-        return False
-    post_init = cls.__dict__.get("__attrs_post_init__")
-    if post_init is not None and not _only_validates(post_init):
-        return False
-    return all(f.validator is None and f.converter is None for f in attrs.fields(cls))
-
-
-def _only_validates(post_init: Any) -> bool:
-    code = getattr(post_init, "__code__", None)
-    return code is not None and code.co_names in (("v", "validate_request"), ("validate_request",))
-
-
-def _target(hint: Any) -> tuple[Any, bool]:
-    """``(type, optional)`` of a field hint (``X | None`` is ``(X, True)``)."""
-    origin = typing.get_origin(hint)
-    if origin is typing.Union or origin is types.UnionType:
-        args = [a for a in typing.get_args(hint) if a is not type(None)]
-        if len(args) != 1 or len(typing.get_args(hint)) != 2:
-            raise _CannotCompile(hint)
-        return args[0], True
-    return hint, False
-
-
-def base_env() -> dict[str, Any]:
-    """The names the generated reading and checking code uses (see :func:`_field_code`)."""
-    return {
-        "Unusual": Unusual,
-        "MISSING": _MISSING,
-        "Decimal": Decimal,
-        "parse_date": date.fromisoformat,
-        "date": date,
-        "bad_text": _NOT_TEXT.search,
-        "bad_free_text": _NOT_FREE_TEXT.search,
-    }
+    return compiled_once(_builders, cls, validating, _compile)
 
 
 def _compile(cls: type[Any], validating: bool) -> Callable[[Any], Any]:
-    if not _plain(cls):
-        raise _CannotCompile(cls)
+    if not plain_request_class(cls):
+        raise CannotCompile(cls)
     hints = typing.get_type_hints(cls)
     env = {**base_env(), "new": object.__new__, "cls": cls}
     lines = [
@@ -129,21 +79,13 @@ def _compile(cls: type[Any], validating: bool) -> Callable[[Any], Any]:
         "    get = d.get",
     ]
     known: list[str] = []
-    names: list[str] = []
-    for index, f in enumerate(attrs.fields(cls)):
-        if f.name == "extra":
-            continue
-        if not is_wire_field(f) or f.metadata.get(WIRE_ALIASES) or guess_of(f) is not None:
-            raise _CannotCompile(f.name)
-        wire = wire_name(f)
+    for index, f, wire in wire_fields(cls):
         known.append(wire)
-        var = f"v{index}"
-        names.append(f.name)
-        lines += _field_code(cls, f, hints[f.name], wire, var, env, validating)
+        lines += _field_code(cls, f, hints[f.name], wire, f"v{index}", env, validating)
     env["known"] = frozenset(known)
     fields = attrs.fields_dict(cls)
     if "extra" not in fields or fields["extra"].default is attrs.NOTHING:
-        raise _CannotCompile("extra")
+        raise CannotCompile("extra")
     lines += [
         "    extra = {} if d.keys() <= known else {k: x for k, x in d.items() if k not in known}",
         "    o = new(cls)",
@@ -180,7 +122,7 @@ def _field_code(
 
     A part is converted by what ``nested`` compiles for its class (by default, its builder).
     """
-    target, optional = _target(hint)
+    target, optional = field_target(hint)
     lines = [f"    {var} = get({wire!r}, MISSING)", f"    if {var} is MISSING:"]
     if f.default is attrs.NOTHING:
         lines.append("        raise Unusual")
@@ -212,7 +154,7 @@ def _convert_code(
     """Lines (indented 8) taking the raw JSON value in ``var`` to the field's type, or raising."""
     if f.metadata.get(WIRE_TYPE) == "int_flag":
         if target is not bool:
-            raise _CannotCompile(f.name)
+            raise CannotCompile(f.name)
         return [
             f"        if type({var}) is not int or {var} not in (0, 1):",
             "            raise Unusual",
@@ -243,7 +185,7 @@ def _convert_code(
         ]
     if isinstance(target, type) and issubclass(target, enum.Enum):
         if not issubclass(target, str) or any(_NOT_TEXT.search(m.value) for m in target):
-            raise _CannotCompile(f.name)
+            raise CannotCompile(f.name)
         env[f"members_{var}"] = {m.value: m for m in target}  # listed members only
         return [
             f"        {var} = members_{var}.get({var}) if type({var}) is str else None",
@@ -253,23 +195,23 @@ def _convert_code(
     if isinstance(target, type) and attrs.has(target):
         inner = nested(target, validating)  # a part is checked where its request is
         if inner is None:
-            raise _CannotCompile(f.name)
+            raise CannotCompile(f.name)
         env[f"build_{var}"] = inner
         return [f"        {var} = build_{var}({var})"]
     if typing.get_origin(target) is list:
         (item,) = typing.get_args(target)
         if not (isinstance(item, type) and attrs.has(item)):
-            raise _CannotCompile(f.name)
+            raise CannotCompile(f.name)
         inner = nested(item, validating)
         if inner is None:
-            raise _CannotCompile(f.name)
+            raise CannotCompile(f.name)
         env[f"build_{var}"] = inner
         return [
             f"        if type({var}) is not list and type({var}) is not tuple:",
             "            raise Unusual",
             f"        {var} = [build_{var}(x) for x in {var}]",
         ]
-    raise _CannotCompile(f"{cls.__name__}.{f.name}: {target!r}")
+    raise CannotCompile(f"{cls.__name__}.{f.name}: {target!r}")
 
 
 def _amount_ok(value: Any) -> bool:

@@ -16,7 +16,6 @@ checks rules across its fields (``_check_request``) is not compiled.
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import typing
 from collections.abc import Callable
@@ -26,9 +25,16 @@ from typing import Any
 
 import attrs
 
-from ._fields import WIRE_ALIASES, WIRE_OMIT_NONE, WIRE_TYPE, guess_of, is_wire_field, wire_name
-from ._request_fast import _CannotCompile, _field_code, _plain, base_env
-from ._request_fast import _target as target_of
+from ._codegen import (
+    CannotCompile,
+    base_env,
+    compiled_once,
+    field_target,
+    plain_request_class,
+    wire_fields,
+)
+from ._fields import WIRE_OMIT_NONE, WIRE_TYPE
+from ._request_fast import _field_code
 from ._scalars import _CENTS, _MONEY_CONTEXT
 
 __all__ = ["wire_writer"]
@@ -45,33 +51,27 @@ def wire_writer(cls: type[Any]) -> Callable[[Any], dict[str, Any]] | None:
 
 
 def _compiled(cls: type[Any], validating: bool) -> Callable[[Any], dict[str, Any]] | None:
-    key = (cls, validating)
-    if key not in _writers:
-        _writers[key] = None  # a recursive model falls back rather than looping
-        with contextlib.suppress(_CannotCompile):
-            _writers[key] = _compile(cls, validating)
-    return _writers[key]
+    built: Callable[[Any], dict[str, Any]] | None = compiled_once(
+        _writers, cls, validating, _compile
+    )
+    return built
 
 
 def _compile(cls: type[Any], validating: bool) -> Callable[[Any], dict[str, Any]]:
-    if not _plain(cls) or hasattr(cls, "_check_request"):
-        raise _CannotCompile(cls)
+    if not plain_request_class(cls) or hasattr(cls, "_check_request"):
+        raise CannotCompile(cls)
     fields = attrs.fields_dict(cls)
     if "extra" not in fields or fields["extra"].default is attrs.NOTHING:
-        raise _CannotCompile("extra")
+        raise CannotCompile("extra")
     hints = typing.get_type_hints(cls)
     env = {**base_env(), "cents": _CENTS, "money": _MONEY_CONTEXT}
     lines = ["def write(d):", "    if type(d) is not dict:", "        raise Unusual"]
     lines += ["    get = d.get", "    w = {}"]
     known: list[str] = []
-    for index, f in enumerate(attrs.fields(cls)):
-        if f.name == "extra":
-            continue
-        if not is_wire_field(f) or f.metadata.get(WIRE_ALIASES) or guess_of(f) is not None:
-            raise _CannotCompile(f.name)
-        wire, var = wire_name(f), f"v{index}"
+    for index, f, wire in wire_fields(cls):
+        var = f"v{index}"
         known.append(wire)
-        target, optional = target_of(hints[f.name])
+        target, optional = field_target(hints[f.name])
         written = _written(f, target, var)
         if _is_part(target) and f.default not in (None, attrs.NOTHING):
             # Its default would be a model: leave that to the model path.
@@ -79,7 +79,7 @@ def _compile(cls: type[Any], validating: bool) -> Callable[[Any], dict[str, Any]
         lines += _field_code(cls, f, hints[f.name], wire, var, env, validating, _compiled)
         if f.metadata.get(WIRE_OMIT_NONE):  # left out when None (its default)
             if f.default is not None:
-                raise _CannotCompile(f.name)
+                raise CannotCompile(f.name)
             lines += [f"    if {var} is not None:", f"        w[{wire!r}] = {written}"]
         elif optional:
             lines.append(f"    w[{wire!r}] = None if {var} is None else {written}")
@@ -113,4 +113,4 @@ def _written(f: attrs.Attribute[Any], target: Any, var: str) -> str:
         return f"{var}.isoformat()"
     if isinstance(target, type) and issubclass(target, enum.Enum):
         return f"{var}._value_"
-    raise _CannotCompile(f"{f.name}: {target!r}")
+    raise CannotCompile(f"{f.name}: {target!r}")
