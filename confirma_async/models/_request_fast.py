@@ -42,8 +42,18 @@ from ._fields import (
     RULES,
     WIRE_TYPE,
 )
+from ._iso_codes import COUNTRY_CODES, CURRENCY_CODES
 from ._scalars import _CENTS, _MONEY_CONTEXT, MAX_AMOUNT_DIGITS
-from ._validate import _NOT_TEXT, amount, iso_date, positive_int
+from ._validate import (
+    _EMAIL,
+    _NOT_TEXT,
+    amount,
+    country_code,
+    currency_code,
+    email,
+    iso_date,
+    positive_int,
+)
 
 __all__ = ["Unusual", "fast_builder"]  # Unusual: see _codegen
 
@@ -225,6 +235,22 @@ def _amount_ok(value: Any) -> bool:
     return bool(value == value.quantize(_CENTS, context=_MONEY_CONTEXT))
 
 
+# What passes each rule, as an expression: exactly what the rule accepts (for the ISO codes and
+# e-mail, the same set or pattern), so the rule runs, and names the problem, only otherwise.
+_PASSES: dict[Any, str] = {
+    iso_date: "type({v}) is date",
+    positive_int: "type({v}) is int and {v} > 0",
+    currency_code: "type({v}) is str and {v} in currency_codes",
+    country_code: "type({v}) is str and {v} in country_codes",
+    email: "type({v}) is str and email_match({v}) is not None",
+}
+_PASS_NAMES = {
+    "currency_codes": CURRENCY_CODES,
+    "country_codes": COUNTRY_CODES,
+    "email_match": _EMAIL.fullmatch,
+}
+
+
 def _check_code(f: attrs.Attribute[Any], target: Any, var: str, env: dict[str, Any]) -> list[str]:
     """Lines running what ``validate_request`` runs on this field's value (any failure raises)."""
     checks = tuple(f.metadata.get(RULES, ()))
@@ -246,10 +272,10 @@ def _check_code(f: attrs.Attribute[Any], target: Any, var: str, env: dict[str, A
             continue
         env[f"check_{var}_{n}"] = check
         call = f"check_{var}_{n}('', {var})"
-        if check is iso_date:  # passes for an exact date: asked only otherwise (a default)
-            body += [f"if type({var}) is not date:", f"    {call}"]
-        elif check is positive_int:
-            body += [f"if type({var}) is not int or {var} <= 0:", f"    {call}"]
+        passes = _PASSES.get(check)  # a test in the generated code; the check only if it fails
+        if passes is not None:
+            env.update(_PASS_NAMES)
+            body += [f"if not ({passes.format(v=var)}):", f"    {call}"]
         else:
             body.append(call)
     # A nested model (or list of models) was built by its own validating builder: checked there.
