@@ -68,12 +68,14 @@ class CircuitBreaker:
     A rerun of the job starts closed (and, with a journal, sends only what was not done).
     """
 
-    __slots__ = ("failures", "opened", "threshold")
+    __slots__ = ("failures", "last", "opened", "threshold")
 
     def __init__(self, threshold: int) -> None:
         self.threshold = threshold
         self.failures = 0
         self.opened = False
+        self.last: ConfirmaError | None = None
+        """The last failure counted before the breaker opened (the one that opened it)."""
 
     def record(self, error: ConfirmaError | None) -> None:
         """Count a submission's outcome: ``None`` for an answer (any 2xx or 4xx)."""
@@ -82,15 +84,21 @@ class CircuitBreaker:
                 self.failures = 0
             return
         self.failures += 1
-        if self.failures >= self.threshold:
-            self.opened = True
+        if not self.opened:
+            self.last = error
+            self.opened = self.failures >= self.threshold
 
     def error(self) -> CircuitOpenError:
-        """The error of an item the open breaker kept from being sent."""
-        return CircuitOpenError(
+        """The error of an item the open breaker held back, caused by the failure that opened it."""
+        last = self.last
+        seen = "" if last is None else f"; the last: {type(last).__name__}: {last}"
+        error = CircuitOpenError(
             f"not sent: {self.failures} submissions in a row failed like a down server "
-            "(connection errors, timeouts or 5xx), so the batch stopped sending; a rerun sends it"
+            f"(connection errors, timeouts or 5xx), so the batch stopped sending; a rerun sends "
+            f"it{seen}"
         )
+        error.__cause__ = last  # what the server answered, for the logs and the person reading
+        return error
 
 
 class DuplicateKeys:

@@ -14,6 +14,7 @@ from confirma_async import (
     ConfirmaClient,
     ConflictError,
     DuplicateInputError,
+    ServerError,
 )
 from confirma_async.testing import SandboxConfig
 
@@ -68,6 +69,26 @@ async def test_503_on_every_post_is_bounded_paced_and_stopped_by_the_breaker(
     assert all(w >= CONFIG.backoff_base for w in waits)
     assert len(waits) == batch.stats.resends  # every re-send waited first
     assert cfis.stored == {}
+
+
+async def test_an_item_the_breaker_held_back_names_and_chains_the_failure_that_opened_it(
+    mocked: aioresponses, client: ConfirmaClient
+) -> None:
+    cfis = FakeCfis(mocked)
+    for n in range(1, 11):
+        cfis.plan[n] = ["503"] * 10
+    batch = client.batch(1, breaker_threshold=3, ordered=True)
+    recording(batch)
+
+    results = [r async for r in batch.submit_invoices(invoice(n) for n in range(1, 11))]
+
+    held = [r.error for r in results if isinstance(r.error, CircuitOpenError)]
+    assert held
+    opened_by = held[0].__cause__  # the 503 that opened the breaker, the same for every item
+    assert isinstance(opened_by, ServerError)
+    assert opened_by.status == 503
+    assert all(error.__cause__ is opened_by for error in held)
+    assert "the last: ServerError: 503" in str(held[0])
 
 
 async def test_the_summary_counts_the_items_the_breaker_held_back(
