@@ -294,7 +294,11 @@ class ConfirmaPartner(AsyncClosing):
         )
 
     async def aclose(self) -> None:
-        """Close every client, then the shared session. Safe to call more than once."""
+        """Close every client, then the shared session. Safe to call more than once.
+
+        Requests still waiting for a slot of the scheduler fail with ``ClientClosedError``.
+        """
+        self.scheduler.close()
         for client in [*self._clients.values(), self._provisioning]:
             await client.aclose()
         await self._owner.aclose()

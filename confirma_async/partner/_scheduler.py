@@ -21,7 +21,7 @@ from types import TracebackType
 
 import attrs
 
-from ..errors import ConfigurationError
+from ..errors import ClientClosedError, ConfigurationError
 
 Observer = Callable[[str, "Lane"], None]
 """``observer(event, lane)`` with ``event`` ``"queued"`` or ``"granted"`` (tests, tracing)."""
@@ -131,6 +131,7 @@ class FairScheduler:
         self._bucket = float(burst)
         self._refilled = time.monotonic()
         self._timer: asyncio.TimerHandle | None = None
+        self._closed = False
 
     def __repr__(self) -> str:
         return (
@@ -146,8 +147,29 @@ class FairScheduler:
             _positive_int("limit", limit)
         return Lane(self, name, float(weight), self.per_client_limit if limit is None else limit)
 
+    def close(self) -> None:
+        """Stop scheduling (when the partner closes); safe to call twice.
+
+        The rate timer is cancelled, and requests waiting for a slot (and any asking later) fail
+        with :class:`~confirma_async.ClientClosedError`.
+        """
+        self._closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        while self._ring:
+            lane = self._ring.popleft()
+            lane.in_ring = False
+            while lane._queue:
+                waiter = lane._queue.popleft()
+                if not waiter.done():
+                    lane.queued -= 1
+                    waiter.set_exception(_closed())
+
     async def acquire(self, lane: Lane) -> None:
         """Wait for a slot for ``lane`` (its turn, a free slot, the rate); holds it on return."""
+        if self._closed:
+            raise _closed()
         if not self._ring and self._free(lane) and self._take_rate():
             self._grant(lane)
             return
@@ -254,3 +276,7 @@ class FairScheduler:
 def _positive_int(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigurationError(name, value, "must be a positive integer")
+
+
+def _closed() -> ClientClosedError:
+    return ClientClosedError("the partner is closed: no request is scheduled any more")

@@ -9,7 +9,7 @@ import asyncio
 
 import pytest
 
-from confirma_async import ConfigurationError, FairScheduler
+from confirma_async import ClientClosedError, ConfigurationError, ConfirmaPartner, FairScheduler
 from confirma_async.partner import Lane
 
 
@@ -194,3 +194,30 @@ def test_bad_limits_are_refused_naming_the_argument(name: str, kwargs: dict[str,
 def test_a_lane_refuses_a_weight_that_is_not_positive() -> None:
     with pytest.raises(ConfigurationError, match="weight"):
         FairScheduler().lane("a", weight=0)
+
+
+async def test_closing_fails_the_waiting_requests_and_stops_the_rate_timer() -> None:
+    scheduler = FairScheduler(max_in_flight=10, rate_limit=0.001)  # one request per 1000 s
+    lane = scheduler.lane("a")
+    async with lane:  # the bucket's one token
+        pass
+    waiting = asyncio.create_task(hold(lane, asyncio.Event()))
+    await settle()
+    assert lane.metrics().queued == 1  # waiting for the rate timer
+
+    scheduler.close()
+
+    with pytest.raises(ClientClosedError):
+        await waiting
+    assert lane.metrics().queued == 0
+    assert scheduler._timer is None  # cancelled: nothing fires after the close
+    with pytest.raises(ClientClosedError):  # and nothing is scheduled any more
+        async with lane:
+            pass
+
+
+async def test_a_partner_closes_its_scheduler() -> None:
+    partner = ConfirmaPartner(partner_token="p" * 40, base_url="http://127.0.0.1:9/api/v1")
+    await partner.aclose()
+    with pytest.raises(ClientClosedError):
+        await partner.scheduler.acquire(partner.scheduler.lane("late"))
