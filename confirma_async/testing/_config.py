@@ -100,6 +100,24 @@ class SandboxConfig:
     keeping every documented fact, to test a client against an API that guessed otherwise."""
 
     def __post_init__(self) -> None:
+        for name in _INTEGERS:  # 1.5 records or True days would fail deep inside a request
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"{name} must be an integer, not {value!r}")
+        for name in _DELAYS:  # added to the clock: a huge one overflows datetime mid-request
+            value = getattr(self, name)
+            optional = name in ("token_lifetime", "expire_tokens_after")
+            if value is None and optional:
+                continue
+            if not isinstance(value, timedelta) or not timedelta(0) <= value <= _LONGEST:
+                limit = "a timedelta" + (" or None" if optional else "")
+                raise ValueError(f"{name} must be {limit} within [0, 100 years], not {value!r}")
+        if not isinstance(self.shutdown_timeout, int | float) or not (
+            0 <= self.shutdown_timeout <= 3600
+        ):
+            raise ValueError(
+                f"shutdown_timeout must be seconds within [0, 3600], not {self.shutdown_timeout!r}"
+            )
         if self.dialect not in get_args(DialectName):
             choices = " or ".join(repr(name) for name in get_args(DialectName))
             raise ValueError(f"dialect must be {choices}, not {self.dialect!r}")
@@ -124,6 +142,27 @@ class SandboxConfig:
             )
         if not _finite(rate) or not 0 <= rate <= 1:
             raise ValueError(f"reminder_interest_rate must be within [0, 1], not {rate!r}")
+
+
+_INTEGERS = (
+    "seed",
+    "max_records_per_response",
+    "max_window_days",
+    "default_window_days",
+    "generated_records",
+    "generated_payments",
+    "generated_days",
+)
+_DELAYS = (
+    "distribution_delay",
+    "action_delay",
+    "sync_delay",
+    "debtor_payment_delay",
+    "settlement_delay",
+    "token_lifetime",
+    "expire_tokens_after",
+)
+_LONGEST = timedelta(days=36_525)
 
 
 def _finite(value: object) -> bool:

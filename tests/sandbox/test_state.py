@@ -200,6 +200,30 @@ def test_reminder_costs_the_sandbox_cannot_compute_are_refused_by_the_config(
         SandboxConfig(**setting)
 
 
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"max_records_per_response": 1.5},
+        {"generated_days": True},
+        {"seed": "7"},
+        {"distribution_delay": timedelta(days=10**8)},
+        {"settlement_delay": timedelta(seconds=-1)},
+        {"token_lifetime": timedelta(days=-1)},
+        {"expire_tokens_after": 60},
+        {"shutdown_timeout": float("nan")},
+    ],
+    ids=["fractional-count", "bool-days", "string-seed", "huge-delay", "negative-delay",
+         "negative-lifetime", "seconds-not-timedelta", "nan-timeout"],
+)  # fmt: skip
+def test_settings_the_sandbox_would_crash_on_are_refused_naming_them(
+    setting: dict[str, object],
+) -> None:
+    name, value = next(iter(setting.items()))
+    with pytest.raises(ValueError, match=name) as caught:
+        SandboxConfig(**setting)  # type: ignore[arg-type]
+    assert repr(value) in str(caught.value)
+
+
 async def test_withdraw_closes_the_case(api: Api, confirma_sandbox: Sandbox) -> None:
     await api.post("/invoice", sample_invoice(23))
     case_id = (await _distribution(api, 23))["caseId"]
