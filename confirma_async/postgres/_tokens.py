@@ -5,7 +5,9 @@ known expiry. A renewal holds a transaction-scoped advisory lock on the key whil
 ``GET /renew``, and re-reads the row under it (see :class:`~confirma_async.TokenStore`). Every
 change sends ``NOTIFY confirma_tokens`` with the key and the new version (never the token: any role
 that may connect can listen); each store keeps one connection listening, loads the changed row
-and hands it to the clients of that key, so they switch before their own 401.
+and hands it to the clients of that key, so they switch before their own 401. If that connection
+is lost (a database restart, a terminated backend), the store listens again on a new one, retrying
+with backoff, and then hands every subscribed key's current row over, so no change is missed.
 
 The table holds live credentials: grant it to the service's role only (see the guide "Running
 several replicas").
@@ -14,6 +16,7 @@ several replicas").
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -101,6 +104,10 @@ class _Subscription:
         await self._store._unsubscribe(self._key, self._listener)
 
 
+_RELISTEN_CAP = 5.0
+"""Longest wait between two attempts to listen again after the listening connection was lost."""
+
+
 class PostgresTokenStore:
     """A :class:`~confirma_async.TokenStore` on PostgreSQL, for many clients and processes.
 
@@ -166,15 +173,52 @@ class PostgresTokenStore:
         await self._ready()
         async with self._setup:
             if self._listen_conn is None:
-                conn = await self._pool.acquire()
-                try:
-                    await conn.add_listener(TOKENS_CHANNEL, self._notified)
-                except BaseException:
-                    await self._pool.release(conn)
-                    raise
-                self._listen_conn = conn
+                await self._listen()
             self._listeners.setdefault(key, []).append(listener)
         return _Subscription(self, key, listener)
+
+    async def _listen(self) -> None:
+        conn = await self._pool.acquire()
+        try:
+            await conn.add_listener(TOKENS_CHANNEL, self._notified)
+            conn.add_termination_listener(self._lost)
+        except BaseException:
+            await self._pool.release(conn)
+            raise
+        self._listen_conn = conn
+
+    def _lost(self, conn: Any) -> None:
+        """The listening connection closed (a restart, a terminated backend): listen again."""
+        if conn is not self._listen_conn:
+            return  # released by _stop_listening: nothing to do
+        self._listen_conn = None
+        task = asyncio.get_running_loop().create_task(self._relisten(conn))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _relisten(self, lost: Any) -> None:
+        """Listen on a new connection (retrying with backoff), then catch up on missed changes."""
+        with contextlib.suppress(Exception):
+            await self._pool.release(lost)  # the pool replaces a closed connection
+        delay = 0.05
+        while True:
+            async with self._setup:
+                if not self._listeners or self._listen_conn is not None:
+                    return  # nobody listens any more, or someone listened already
+                try:
+                    await self._listen()
+                except Exception:
+                    pass
+                else:
+                    break
+            await asyncio.sleep(delay)  # the database is not back yet
+            delay = min(delay * 2, _RELISTEN_CAP)
+        for key in list(self._listeners):  # a change while nobody listened is not lost
+            with contextlib.suppress(Exception):
+                stored = await self.load(key)
+                if stored is not None:
+                    for listener in list(self._listeners.get(key, ())):
+                        listener(stored)
 
     async def _unsubscribe(self, key: TokenKey, listener: TokenListener) -> None:
         async with self._setup:
@@ -189,7 +233,9 @@ class PostgresTokenStore:
     async def _stop_listening(self) -> None:
         conn, self._listen_conn = self._listen_conn, None
         if conn is not None:
-            await conn.remove_listener(TOKENS_CHANNEL, self._notified)
+            conn.remove_termination_listener(self._lost)
+            with contextlib.suppress(Exception):  # a connection that just died releases too
+                await conn.remove_listener(TOKENS_CHANNEL, self._notified)
             await self._pool.release(conn)
 
     def _notified(self, conn: Any, pid: int, channel: str, payload: str) -> None:

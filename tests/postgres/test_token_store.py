@@ -64,6 +64,31 @@ async def test_a_change_is_notified_to_other_stores_with_the_row(
     assert heard.empty()
 
 
+async def test_a_lost_listening_connection_is_replaced_and_missed_changes_are_delivered(
+    stores: list[PostgresTokenStore], postgres_dsn: str
+) -> None:
+    a, b, _ = stores
+    heard: asyncio.Queue[int] = asyncio.Queue()
+    await b.subscribe(KEY, lambda s: heard.put_nowait(s.version))
+    listening = b._listen_conn
+    assert listening is not None
+    admin = await asyncpg.connect(postgres_dsn)
+    try:  # the database drops b's listening backend (a restart, an idle-session killer...)
+        await admin.execute("SELECT pg_terminate_backend($1)", listening.get_server_pid())
+    finally:
+        await admin.close()
+    await a.save(KEY, "tok-1", None, expected_version=0)  # made while b may not listen
+
+    # Heard through a notification on the new connection, or the catch-up after listening again
+    # (or both): either way b listens again once it has heard it.
+    assert await asyncio.wait_for(heard.get(), 60) == 1
+    assert b._listen_conn is not None
+    assert b._listen_conn is not listening
+    await a.save(KEY, "tok-2", None, expected_version=1)
+    while (version := await asyncio.wait_for(heard.get(), 60)) != 2:
+        assert version == 1  # the same change heard twice at most, never a lost one
+
+
 async def test_the_renewal_lock_serialises_renewers_who_reread_under_it(
     stores: list[PostgresTokenStore],
 ) -> None:
