@@ -6,7 +6,8 @@ short acknowledgement (``POST /invoice``) runs without the per-read timer
 (``ClientConfig.read_timeout``): aiohttp re-arms that timer on every chunk read, which costs more
 CPU than anything else the client adds to a bulk upload's request, and such an answer is bounded
 by ``total_timeout`` anyway (:func:`answer_options`; the outcome of a POST that times out is
-unknown either way). An explicit ``aiohttp.ClientTimeout`` a caller passes is used as it is.
+unknown either way; assumption A96). An explicit ``aiohttp.ClientTimeout`` a caller passes is
+used as it is.
 """
 
 from __future__ import annotations
