@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
-from typing import IO, Generic, TypeVar
+from typing import IO, Any, Generic, TypeVar
 
 from .. import ConfirmaError
 from .._core.json import loads
@@ -39,6 +39,7 @@ class ModelLines(Generic[M]):
         on_bad: Callable[[int, str], None],
         on_blank: Callable[[], None] = lambda: None,
         check: Callable[[M], object] | None = None,
+        prewrite: Callable[[dict[str, Any]], object | None] | None = None,
     ) -> None:
         self._stream = stream
         self._cls = cls
@@ -46,6 +47,7 @@ class ModelLines(Generic[M]):
         self._on_blank = on_blank
         self._lines: dict[int, int] = {}
         self._check = check
+        self._prewrite = prewrite
         self.malformed = 0
         """Lines reported as malformed so far."""
 
@@ -77,6 +79,8 @@ class ModelLines(Generic[M]):
         data = loads(raw.rstrip(b"\r\n"))
         if not isinstance(data, dict):
             raise ValueError(f"expected a JSON object, got {_json_type(data)}")
+        if self._prewrite is not None and (written := self._prewrite(data)) is not None:
+            return written  # type: ignore[return-value]  # checked and written: no model needed
         model = from_wire(data, self._cls)
         if self._check is not None:
             self._check(model)

@@ -28,6 +28,7 @@ from .. import (
     PermissionDeniedError,
     RequestValidationError,
 )
+from ..batch.invoices import write_invoice
 from .params import open_input, settings_of, stack
 from .reader import ModelLines, count_lines
 from .runner import EXIT_FAILED, EXIT_OK, describe_error, run
@@ -161,6 +162,7 @@ async def submit_file(settings: Settings, kind: Kind, path: str, options: BatchO
                 on_bad=bad_line,
                 on_blank=blank_line,
                 check=None if kind == "invoices" else check_action,
+                prewrite=write_invoice if kind == "invoices" else None,
             )
             async with client:
                 journal = (

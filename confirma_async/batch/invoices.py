@@ -72,6 +72,34 @@ _INVOICE, _HEADER = wire_name(fields(InvoiceRequest).invoice), wire_name(fields(
 _NUMBER, _DATE = wire_name(fields(InvoiceHeader).number), wire_name(fields(InvoiceHeader).date)
 
 
+class WrittenInvoice:
+    """An invoice dict already checked and written (:func:`write_invoice`): the batch sends it.
+
+    ``confirma submit`` reads its lines into these, so a line is checked (and a bad one
+    reported by its number) before the batch sees it, without a model built in between.
+    """
+
+    __slots__ = ("body", "date", "number")
+
+    def __init__(self, body: bytes, number: int, day: date) -> None:
+        self.body = body
+        self.number = number
+        self.date = day
+
+    def __repr__(self) -> str:
+        return f"WrittenInvoice(number={self.number}, date={self.date.isoformat()})"
+
+
+def write_invoice(data: Any) -> WrittenInvoice | None:
+    """``data`` (a wire dict) checked and written as the batch sends it, or ``None``.
+
+    ``None`` for anything but the common, well-formed case: build the model then (it names what
+    is wrong, if anything).
+    """
+    written = _from_dict(data) if type(data) is dict else None
+    return None if written is None else WrittenInvoice(*written)
+
+
 def _from_dict(item: Any) -> tuple[bytes, int, date] | None:
     """``(body, number, date)`` of a well-formed wire dict, written with no model in between.
 
@@ -113,6 +141,8 @@ class InvoiceJobs(Generic[T]):
         written = _from_dict(item) if type(item) is dict else None
         if written is not None:
             body, key, day = written
+        elif isinstance(item, WrittenInvoice):
+            body, key, day = item.body, item.number, item.date
         else:
             try:
                 invoice = as_model(item, InvoiceRequest, "invoice")

@@ -9,15 +9,20 @@ and digests those bytes across runs, whichever form the input came in.
 from __future__ import annotations
 
 import copy
+import io
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import pytest
+from aioresponses import aioresponses
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from confirma_async.batch.invoices import _from_dict
+from confirma_async import BatchStatus, ConfirmaClient
+from confirma_async._cli.reader import ModelLines
+from confirma_async._core.json import dumps
+from confirma_async.batch.invoices import WrittenInvoice, _from_dict, write_invoice
 from confirma_async.errors import ConfirmaError
 from confirma_async.models import ActionsRequest, InvoiceRequest, from_wire, to_wire
 from confirma_async.models._request_wire import wire_writer
@@ -29,6 +34,9 @@ from tests.unit.test_request_fast import (
     mutate,
 )
 from tests.unit.test_strict_input import BODIES
+
+from .batch_fakes import FakeCfis, invoice
+from .conftest import BASE, FAST, TOKEN, calls
 
 
 def model_path(data: Any) -> tuple[bytes, int, date] | None:
@@ -103,3 +111,45 @@ def test_generated_invoices_and_their_mutations_are_written_alike_or_declined(
     assert_written_alike_or_declined(wire)
     mutate(wire, data)
     assert_written_alike_or_declined(wire)
+
+
+# -- confirma submit: lines read as written invoices ------------------------------------------
+
+
+def test_a_valid_line_is_read_as_a_written_invoice_and_a_bad_one_is_reported_by_number() -> None:
+    good = BODIES[InvoiceRequest]()
+    bad = invoice_with(lambda b: b["invoice"]["header"].update(currencyCode="eur"))
+    lines = b"".join(dumps(body) + b"\n" for body in (good, bad, good))
+    reported: list[tuple[int, str]] = []
+
+    items = list(
+        ModelLines(
+            io.BytesIO(lines),
+            InvoiceRequest,
+            on_bad=lambda n, why: reported.append((n, why)),
+            prewrite=write_invoice,
+        )
+    )
+
+    assert [type(item) for item in items] == [WrittenInvoice, WrittenInvoice]
+    assert [item.body for item in items] == [model_path(good)[0]] * 2  # type: ignore[index]
+    assert [n for n, _ in reported] == [2]
+    assert "currencyCode" in reported[0][1]
+
+
+async def test_the_batch_sends_a_written_invoice_as_it_would_send_its_model(
+    mocked: aioresponses,
+) -> None:
+    cfis = FakeCfis(mocked)
+    written = [write_invoice(to_wire(invoice(n))) for n in (1, 2)]
+    assert all(isinstance(item, WrittenInvoice) for item in written)
+    async with ConfirmaClient(api_key=TOKEN, base_url=BASE, config=FAST) as client:
+        results = [r async for r in client.batch(2, ordered=True).submit_invoices(written)]
+    bodies = [call.kwargs["data"] for call in calls(mocked, "POST", "/invoice")]
+
+    assert [(r.key, r.status, r.item) for r in results] == [
+        (1, BatchStatus.CREATED, written[0]),
+        (2, BatchStatus.CREATED, written[1]),
+    ]
+    assert sorted(bodies) == sorted(encode_invoice(invoice(n)) for n in (1, 2))
+    assert cfis.stored == {1: 1, 2: 1}
