@@ -8,7 +8,7 @@ Setup (fair by construction):
   (``POST /_sandbox/faults {"spec": "*:latency=20ms"}``), so every phase hits the same server.
 - Every request creates a new invoice (unique numbers, dates spread over a year so no day's list
   grows large). The sides start from what their code would start from, prepared before the
-  clock: the **bare** loop from pre-serialised bodies (the floor: no work but HTTP); the
+  clock: the **bare** loop from pre-serialised bodies (the baseline: no work but HTTP); the
   hand-written **peer** (a task per item under a semaphore, ``session.post(json=item)``,
   ``resp.json()``: no validation, no typed results, no exactly-once) from the dicts
   ``json.loads`` reads from JSON lines; the submitter from the dicts our JSON reader makes of
@@ -53,6 +53,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import aiohttp
+from _floor import FLOOR_LABELS, FLOOR_SIDES, floor
 from _results import figure, write
 from _sandbox_proc import start_canned_server, start_sandbox
 
@@ -96,7 +97,7 @@ def make_inputs(side: str, count: int) -> list[Any]:
     ``confirma_async._core.json.loads`` reads them); models: ``InvoiceRequest`` objects built
     and validated.
     """
-    if side == "models":
+    if side in ("models", "floor-models"):
         return make_invoices(count)
     lines = [dumps(raw) for raw in make_raw(count)]
     if side == "bare":
@@ -161,6 +162,9 @@ class Sides:
             return self.bare(inputs)
         if side == "peer":
             return self.peer(inputs)
+        if side in FLOOR_SIDES:
+            dicts = side == "floor-dicts"
+            return floor(self.session, self.url, self.headers, self.concurrency, inputs, dicts)
         return self.ours(inputs)
 
     async def bare(self, bodies: list[bytes]) -> float:
@@ -268,7 +272,8 @@ async def measure_canned(rounds: int) -> Point:
     """Every side against a server that answers at once with a canned 201: client CPU decides."""
     proc, base_url = await start_canned_server()
     try:
-        return await measure_point(base_url, "canned", 64, CANNED_CHUNK, rounds, SIDES)
+        sides = SIDES + FLOOR_SIDES
+        return await measure_point(base_url, "canned", 64, CANNED_CHUNK, rounds, sides)
     finally:
         proc.terminate()
         await proc.wait()
@@ -329,6 +334,21 @@ def components() -> list[tuple[str, float]]:
         best = min(timeit.repeat(step, number=number, repeat=5, timer=time.process_time))
         out.append((name, best / number * 1e6))
     return out
+
+
+def floor_lines(canned: Point) -> list[str]:
+    """The floor sides of the canned point (``_floor.py``), and what they bound."""
+    lines = ["canned server, the least a typed client on ClientSession.request spends (_floor.py):"]
+    for side in FLOOR_SIDES:
+        rate, cpu = canned.med_rate(side), canned.med_cpu(side)
+        lines.append(f"  {FLOOR_LABELS[side]:<45} {rate:>7.0f}/s {cpu:>5.0f} us")
+    dicts = canned.ratio("floor-dicts", "peer")
+    models = canned.cpu_ratio("floor-models", "bare")
+    lines.append(
+        f"  floor-dicts / peer, rate {dicts:.2f}x (the dict goal: >= 1.0x); "
+        f"floor-models / bare, CPU {models:.2f}x (the models goal: <= 1.25x)"
+    )
+    return lines
 
 
 def report_line(latency: str, concurrency: int, n: int, point: Point) -> str:
@@ -393,9 +413,9 @@ async def main() -> int:
             report.append(line)
             print(line, flush=True)
     canned = await measure_canned(goal_rounds)
-    line = report_line("canned", 64, CANNED_CHUNK, canned)
-    report.append(line)
-    print(line)
+    lines = [report_line("canned", 64, CANNED_CHUNK, canned), *floor_lines(canned)]
+    report += lines
+    print("\n".join(lines))
     ratio_seq = points[(20, 64)].med_rate("dicts") / seq_rate
     tail = [
         f"sequential client.invoices.create at 20 ms: {seq_rate:.1f}/s; submitter (dicts) at "
@@ -447,6 +467,16 @@ def goals(points: dict[tuple[int, int], Point], canned: Point, ratio_seq: float)
         figures.append(
             figure(f"canned server, c=64: {LABELS[side]}", canned.med_rate(side), "invoices/s")
         )
+        figures.append(
+            figure(f"canned server, c=64: CPU per request, {side}", canned.med_cpu(side), "us")
+        )
+    figures += [
+        figure("canned server, c=64: floor (dicts) / hand-written peer, rate",
+               canned.ratio("floor-dicts", "peer"), "x"),
+        figure("canned server, c=64: CPU per request, floor (models) / bare",
+               canned.cpu_ratio("floor-models", "bare"), "x"),
+    ]  # fmt: skip
+    for side in FLOOR_SIDES:
         figures.append(
             figure(f"canned server, c=64: CPU per request, {side}", canned.med_cpu(side), "us")
         )
