@@ -11,13 +11,14 @@ converter for the whole page, which decodes it leniently or names the bad docume
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
 import attrs
 import orjson
 
+from .._core.empty import EMPTY_EXTRA
 from .._core.responses import decode_body
 from ..errors import ConfirmaError, ResponseDecodeError
 from ._aliases import WireAliases
@@ -49,12 +50,6 @@ _RECORD_KEYS = frozenset(
 )
 _META_KEY = wire_name(attrs.fields(DistributionPage).meta_data)
 _RECORDS_KEY = wire_name(attrs.fields(DistributionPage).distributions)
-
-
-_EMPTY: Mapping[str, Any] = {}
-"""The ``extra`` of every record without unknown keys: one shared empty dict, not a new one per
-record (a million records stream through here, and each dict counts towards the collector's
-young-generation threshold). ``extra`` is a read-only ``Mapping`` of a frozen model."""
 
 
 class _Unusual(Exception):
@@ -248,7 +243,7 @@ def _records(
             if delivered.tzinfo is None:
                 delivered = delivered.replace(tzinfo=utc)
         if only_known:
-            extra = _EMPTY
+            extra = EMPTY_EXTRA
         else:
             extra = {k: v for k, v in row.items() if k not in known}
             if floats and has_float(extra):

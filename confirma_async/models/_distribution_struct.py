@@ -30,13 +30,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import attrs
 import msgspec
 import orjson
 
+from .._core.empty import EMPTY_EXTRA
 from .._core.slots import slot_builder
 from ..errors import ConfirmaError
 from ._aliases import WireAliases
@@ -53,9 +54,6 @@ __all__ = [
     "decode_struct_window",
     "has_float",
 ]
-
-_EMPTY: Mapping[str, Any] = {}
-"""The ``extra`` of every record decoded here (a record with an unknown key is refused)."""
 
 _Stamp = Annotated[dt.datetime, msgspec.Meta(tz=True)]
 _LONG_FRACTION = re.compile(rb"\.[0-9]{7}")
@@ -122,7 +120,7 @@ def _compile() -> tuple[Any, Callable[[list[Any]], list[DistributionRecord]]] | 
         "        append(r)",
         "    return out",
     ]
-    scope: dict[str, Any] = {"new": object.__new__, "cls": cls, "empty": _EMPTY}
+    scope: dict[str, Any] = {"new": object.__new__, "cls": cls, "empty": EMPTY_EXTRA}
     scope.update({f"set_{n}": cls.__dict__[n].__set__ for n in [*names, "extra"]})
     exec(compile("\n".join(lines), f"<{cls.__name__} builder>", "exec"), scope)
     return msgspec.json.Decoder(page), scope["build"]

@@ -25,6 +25,8 @@ from confirma_async.models._distribution_fast import decode_distribution_bytes
 from confirma_async.models._distribution_struct import decode_records
 from confirma_async.testing._generator import Generator
 
+from .decoded_types import value_type
+
 RECORD = {
     "invoiceNumber": 8000000000001,
     "invoiceDate": "2026-01-04",
@@ -81,7 +83,7 @@ def assert_same_records(
         for field in a.__slots__:
             if field != "__weakref__":
                 x, y = getattr(a, field), getattr(b, field)
-                assert type(x) is type(y), field
+                assert value_type(x) is value_type(y), field
                 assert repr(x) == repr(y), field
                 assert getattr(x, "tzinfo", None) == getattr(y, "tzinfo", None), field
 

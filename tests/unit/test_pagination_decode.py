@@ -16,6 +16,8 @@ from confirma_async.models._distribution_fast import decode_distribution_page
 from confirma_async.models._distribution_struct import _build, _init_build
 from confirma_async.testing._generator import Generator
 
+from .decoded_types import value_type
+
 
 def generated_page(n: int = 300) -> dict[str, Any]:
     gen = Generator(seed=3, records=n, payments=0, days=1, end=date(2026, 1, 4), failure_rate=0.2)
@@ -31,7 +33,7 @@ def same(data: Any) -> DistributionPage:
     for a, b in zip(fast.distributions, slow.distributions, strict=True):
         for name in a.__slots__:
             if name != "__weakref__":
-                assert type(getattr(a, name)) is type(getattr(b, name)), name
+                assert value_type(getattr(a, name)) is value_type(getattr(b, name)), name
                 assert getattr(a, name) == getattr(b, name), name
     return fast
 
