@@ -6,7 +6,7 @@ no validated, typed client can skip, with the submitter's own fastest code for e
 
 - **floor-dicts**: checks and writes the dict (``_from_dict``: the submitter's compiled writer),
   POSTs it, decodes the 201 into ``InvoiceCreated`` (``decode_created``) and builds the item's
-  ``BatchResult``;
+  ``BatchResult`` (its slots filled directly, as the submitter builds it);
 - **floor-models**: writes the pre-built model (``encode_invoice``), then the same.
 
 Nothing else: no window, no duplicate guard, no journal, no retries, no statistics, no logging
@@ -27,6 +27,7 @@ import aiohttp
 from yarl import URL
 
 from confirma_async.batch.invoices import _from_dict
+from confirma_async.batch.jobs import _new_result
 from confirma_async.batch.results import BatchResult, BatchStatus
 from confirma_async.models._created_fast import decode_created
 from confirma_async.resources.invoices import encode_invoice
@@ -55,6 +56,7 @@ async def floor(
     target = URL(url)
     pending = iter(enumerate(items))
     results: list[BatchResult[Any, Any]] = []
+    created_status = BatchStatus.CREATED
 
     async def worker() -> None:
         for index, item in pending:
@@ -71,11 +73,10 @@ async def floor(
             created = decode_created(raw, None)
             if created is None:
                 raise RuntimeError("floor: the answer is not the usual case")
-            results.append(
-                BatchResult(
-                    item=item, key=number, index=index, status=BatchStatus.CREATED, response=created
-                )
-            )
+            results.append(  # as the submitter builds it (slots filled directly)
+                _new_result(item, number, index, created_status, created, None, 1, 0, 0.0, False,
+                            False, None)
+            )  # fmt: skip
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
