@@ -15,7 +15,6 @@ here is not compiled (:func:`fast_encoder` returns ``None``).
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import typing
 from collections.abc import Callable
@@ -25,27 +24,22 @@ from typing import Any
 
 import attrs
 
-from ._codegen import Unusual, field_target
+from ._codegen import CannotCompile, Unusual, compiled_once, field_target
 from ._fields import WIRE_OMIT_NONE, WIRE_TYPE, is_wire_field, wire_name
 from ._scalars import _CENTS, _MONEY_CONTEXT
 from ._validate import _request_classes
 
 __all__ = ["fast_encoder"]
 
-_encoders: dict[type[Any], Callable[[Any], dict[str, Any]] | None] = {}
-
-
-class CannotCompile(Exception):
-    """A field type this module does not write: the class keeps the general path."""
+_encoders: dict[tuple[type[Any], bool], Callable[[Any], dict[str, Any]] | None] = {}
 
 
 def fast_encoder(cls: type[Any]) -> Callable[[Any], dict[str, Any]] | None:
     """The compiled ``to_wire`` of request class ``cls``, or ``None`` (use the general one)."""
-    if cls not in _encoders:
-        _encoders[cls] = None  # a recursive model falls back rather than looping
-        with contextlib.suppress(CannotCompile):
-            _encoders[cls] = _compile(cls)
-    return _encoders[cls]
+    built: Callable[[Any], dict[str, Any]] | None = compiled_once(
+        _encoders, cls, False, lambda cls, _: _compile(cls)
+    )
+    return built
 
 
 def _compile(cls: type[Any]) -> Callable[[Any], dict[str, Any]]:
