@@ -25,19 +25,8 @@ from confirma_async.models._distribution_fast import decode_distribution_bytes
 from confirma_async.models._distribution_struct import decode_records
 from confirma_async.testing._generator import Generator
 
-from .decoded_types import value_type
+from .fast_decoding import RECORD, value_type
 
-RECORD = {
-    "invoiceNumber": 8000000000001,
-    "invoiceDate": "2026-01-04",
-    "caseId": None,
-    "distributionMethod": "EMAIL",
-    "distributionStatus": "DELIVERED",
-    "paymentControlStatus": "NONE",
-    "createdAt": "2026-01-04T06:00:00.000Z",
-    "updatedAt": "2026-01-04T06:15:00.123Z",
-    "deliveredAt": "2026-01-04T06:15:00.123Z",
-}
 META = b'{"totalCount":%d,"filtersApplied":{"fromInvDate":"2026-01-04","fetchType":"ALL"}}'
 
 

@@ -19,6 +19,8 @@ from confirma_async.models import to_wire
 from confirma_async.models._distribution_fast import decode_distribution_page
 from confirma_async.models._distribution_struct import decode_records
 
+from .fast_decoding import RECORD
+
 CHANGES = [
     lambda e: e.__setitem__("note", 1),
     lambda e: e.__delitem__("note"),
@@ -33,20 +35,7 @@ CHANGES = [
 
 def rows(n: int = 3) -> list[dict[str, Any]]:
     """``n`` usual distribution records (documented keys only), as the server writes them."""
-    return [
-        {
-            "invoiceNumber": 8000000000001 + i,
-            "invoiceDate": "2026-01-04",
-            "caseId": None,
-            "distributionMethod": "EMAIL",
-            "distributionStatus": "DELIVERED",
-            "paymentControlStatus": "NONE",
-            "createdAt": "2026-01-04T06:00:00.000Z",
-            "updatedAt": "2026-01-04T06:15:00.123Z",
-            "deliveredAt": "2026-01-04T06:15:00.123Z",
-        }
-        for i in range(n)
-    ]
+    return [{**RECORD, "invoiceNumber": RECORD["invoiceNumber"] + i} for i in range(n)]
 
 
 def page(records: list[dict[str, Any]]) -> dict[str, Any]:

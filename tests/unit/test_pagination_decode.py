@@ -16,7 +16,7 @@ from confirma_async.models._distribution_fast import decode_distribution_page
 from confirma_async.models._distribution_struct import _build, _init_build
 from confirma_async.testing._generator import Generator
 
-from .decoded_types import value_type
+from .fast_decoding import value_type
 
 
 def generated_page(n: int = 300) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from confirma_async.resources._base import Resource
 from confirma_async.testing._generator import Generator
 from tests.property import strategies as s
 
-from .decoded_types import value_type
+from .fast_decoding import value_type
 
 # -- the answer to POST /invoice ---------------------------------------------------------------
 
