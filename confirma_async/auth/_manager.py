@@ -209,7 +209,9 @@ class TokenManager(StoreLink):
 
     async def aclose(self) -> None:
         """Let a renewal on its way end (its caller may have left), then stop listening."""
-        await asyncio.gather(*self._renewing, return_exceptions=True)
+        self._closed = True
+        ours = asyncio.current_task()  # closing from on_token_renewed: not waiting for itself
+        await asyncio.gather(*(t for t in self._renewing if t is not ours), return_exceptions=True)
         await super().aclose()
 
     def _require_requester(self) -> TokenRequester:
