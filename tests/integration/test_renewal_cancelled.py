@@ -33,7 +33,7 @@ async def test_a_renewal_whose_caller_is_cancelled_still_takes_the_new_token(
         await client.payments.payments_window(TODAY, TODAY)
         sandbox.expire_tokens_at(sandbox.clock.now())
         # The server renews (and revokes the old token, A20) at once but answers late.
-        sandbox.faults.slow_next(1, "GET", "/renew", delay=0.5)
+        sandbox.faults.slow_next(1, "GET", "/renew", delay=0.2)
         caller = asyncio.create_task(client.payments.payments_window(TODAY, TODAY))
         await renewed.wait()  # the server renewed: the old token is revoked from now on
         caller.cancel()

@@ -1,0 +1,529 @@
+"""A seeded chaos run of one or more ConfirmaPartner replicas acting for several creditors.
+
+Used by ``test_partner_chaos.py`` (one partner, a memory token store) and by
+``tests/postgres/test_partner_chaos_replicas.py`` (two partners sharing a PostgresTokenStore).
+Everything random comes from ``random.Random(seed)``; the seed is printed (``-s``) and named in
+every assertion message, so ``CHAOS_SEED=<seed>`` replays the same schedule of operations and
+chaos events (socket timing may still interleave them differently).
+
+Each creditor owns the invoice numbers ``index * 100_000 + n``, so any stored invoice, record or
+payment tells whose it is. Every request a creditor's caller makes is tagged with the header
+``X-Chaos-Creditor`` (a ``with_options`` view), and the sandbox logs which client's token each
+request carried (``Sandbox.record_requests``): the two must always agree. Some creditors are
+*clean* (no fault, expiry, revocation, cancellation or closing aimed at them; only the one
+expiry of every token, once per run, since a request renews once): every one of their
+operations must succeed whatever happens to the others (renewals included).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+
+from confirma_async import (
+    ClientClosedError,
+    ConfirmaError,
+    ConfirmaPartner,
+    DistributionRecord,
+    NewClientRequest,
+)
+from confirma_async.models._convert import from_wire
+from confirma_async.partner import PartnerClient
+from confirma_async.testing import FaultRule, Sandbox, sample_client
+
+from .conftest import TODAY, make_invoice
+
+TAG = "X-Chaos-Creditor"
+BLOCK = 100_000
+"""Creditor ``k`` owns the invoice numbers ``k * BLOCK + n``."""
+
+_ENDPOINTS = [
+    ("POST", "/invoice"),
+    ("GET", "/invoice/distribution"),
+    ("GET", "/payments"),
+    ("GET", "/renew"),
+    ("GET", "/validate"),
+    ("*", "*"),
+]
+
+
+def seeds(default: Sequence[int]) -> list[int]:
+    """The seeds to run: ``CHAOS_SEED`` (one, to replay) or ``default``."""
+    chosen = os.environ.get("CHAOS_SEED")
+    return [int(chosen)] if chosen else list(default)
+
+
+def owner_of(number: int | str | None) -> int | None:
+    """The index of the creditor an invoice number belongs to."""
+    if number is None:
+        return None
+    return int(number) // BLOCK
+
+
+class Progress:
+    """Counts finished requests (an aiohttp trace), so chaos can strike after N of them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.done = False
+        self._changed = asyncio.Condition()
+
+    def trace(self) -> aiohttp.TraceConfig:
+        config = aiohttp.TraceConfig()
+
+        async def finished(*_: Any) -> None:
+            self.count += 1
+            async with self._changed:
+                self._changed.notify_all()
+
+        config.on_request_end.append(finished)
+        config.on_request_exception.append(finished)
+        return config
+
+    async def finish(self) -> None:
+        self.done = True
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def after(self, n: int) -> None:
+        """Return once ``n`` more requests finished (or every operation is over)."""
+        target = self.count + n
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.done or self.count >= target)
+
+
+@dataclass
+class Creditor:
+    """One creditor: its index (number block), id, and what its callers saw."""
+
+    index: int
+    client_id: str
+    clean: bool
+    next_number: int = 0
+    confirmed: set[int] = field(default_factory=set)
+    """Invoice numbers a caller was told are on the server (created or already there)."""
+    sent: set[int] = field(default_factory=set)
+    closed: bool = False
+    revoked: bool = False
+    """Its token was revoked and no fresh one was handed over: it is locked out, rightly."""
+
+    def numbers(self, n: int) -> list[int]:
+        start = self.index * BLOCK + self.next_number + 1
+        self.next_number += n
+        return list(range(start, start + n))
+
+
+@dataclass
+class Seen:
+    """What every caller got: errors (by creditor and operation) and results, for the checks."""
+
+    errors: list[tuple[Creditor, str, BaseException]] = field(default_factory=list)
+    results: list[object] = field(default_factory=list)
+    wrong: list[str] = field(default_factory=list)
+    """Results handed to a creditor's caller that belong to another creditor."""
+    ops: int = 0
+
+
+class Captured(logging.Handler):
+    """Every stdlib log record of the run, formatted (the library logs through stdlib)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.texts: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.texts.append(f"{record.getMessage()} {record.__dict__!r}")
+
+
+@contextlib.contextmanager
+def captured_logs() -> Iterator[Captured]:
+    """Capture every log record (the library's at DEBUG) while the block runs."""
+    handler = Captured()
+    root = logging.getLogger()
+    library = logging.getLogger("confirma_async")
+    before = library.level
+    library.setLevel(logging.DEBUG)
+    root.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        library.setLevel(before)
+
+
+async def onboard(partner: ConfirmaPartner, n: int, rng: random.Random) -> list[Creditor]:
+    """Onboard ``n`` creditors concurrently; about half of them (at least one) are clean."""
+    requests = [from_wire(sample_client(f"Chaos {i} Oy"), NewClientRequest) for i in range(n)]
+    created = await asyncio.gather(*(partner.onboard(r) for r in requests))
+    clean = set(rng.sample(range(n), max(1, n // 2)))
+    creditors = []
+    for i, c in enumerate(created):
+        assert c.client_id is not None
+        creditors.append(Creditor(i + 1, c.client_id, clean=i in clean))
+    return creditors
+
+
+def tagged(client: PartnerClient, creditor: Creditor) -> PartnerClient:
+    """The view a creditor's caller uses: every request names the creditor it is made for."""
+    return client.with_options(headers={TAG: creditor.client_id})
+
+
+class Operations:
+    """What a creditor's callers do: bulk uploads, single uploads, listings, validation."""
+
+    def __init__(self, seen: Seen, rng: random.Random) -> None:
+        self.seen = seen
+        self.rng = rng
+
+    def pick(self, creditor: Creditor) -> tuple[str, Callable[[PartnerClient], Awaitable[None]]]:
+        rng = self.rng
+        kind = rng.choice(["bulk", "bulk", "single", "distributions", "payments", "validate"])
+        if kind == "bulk":
+            numbers = creditor.numbers(rng.randint(3, 12))
+            creditor.sent.update(numbers)
+            concurrency = rng.choice([1, 3, 8])
+            return kind, lambda c: self.bulk(c, creditor, numbers, concurrency)
+        if kind == "single":
+            (number,) = creditor.numbers(1)
+            creditor.sent.add(number)
+            return kind, lambda c: self.single(c, creditor, number)
+        if kind == "distributions":
+            return kind, lambda c: self.distributions(c, creditor)
+        if kind == "payments":
+            return kind, lambda c: self.payments(c, creditor)
+        return kind, lambda c: self.validate(c, creditor)
+
+    def _belongs(self, creditor: Creditor, what: str, number: int | str | None) -> None:
+        if owner_of(number) != creditor.index:
+            self.seen.wrong.append(f"{creditor.client_id} got {what} of invoice {number}")
+
+    async def bulk(
+        self, client: PartnerClient, creditor: Creditor, numbers: list[int], concurrency: int
+    ) -> None:
+        invoices = [make_invoice(n) for n in numbers]
+        async for result in client.batch(concurrency, breaker_threshold=None).submit_invoices(
+            invoices
+        ):
+            self.seen.results.append(result)
+            self._belongs(creditor, "a batch result", result.key)  # type: ignore[arg-type]
+            if isinstance(result.response, DistributionRecord):
+                self._belongs(creditor, "a looked-up record", result.response.invoice_number)
+            if result.ok:
+                creditor.confirmed.add(int(result.key))  # type: ignore[arg-type]
+            elif result.error is not None:
+                self.seen.errors.append((creditor, "bulk item", result.error))
+
+    async def single(self, client: PartnerClient, creditor: Creditor, number: int) -> None:
+        created = await client.invoices.create(make_invoice(number))
+        self.seen.results.append(created)
+        if created.invoice_number is not None:
+            self._belongs(creditor, "an upload receipt", created.invoice_number)
+        creditor.confirmed.add(number)
+
+    async def distributions(self, client: PartnerClient, creditor: Creditor) -> None:
+        records = await client.invoices.distributions(TODAY, TODAY).to_list()
+        self.seen.results.extend(records)
+        for record in records:
+            self._belongs(creditor, "a distribution record", record.invoice_number)
+
+    async def payments(self, client: PartnerClient, creditor: Creditor) -> None:
+        payments = await client.payments.payments_window(TODAY, TODAY)
+        self.seen.results.extend(payments)
+        for payment in payments:
+            self._belongs(creditor, "a payment", payment.invoice_number)
+
+    async def validate(self, client: PartnerClient, creditor: Creditor) -> None:
+        # An expired token answers is_valid=False (A19): validating renews nothing.
+        self.seen.results.append(await client.onboarding.validate_token())
+
+
+@dataclass
+class Run:
+    """One chaos run's parts: the sandbox, the partner replicas and the creditors."""
+
+    seed: int
+    sandbox: Sandbox
+    partners: Sequence[ConfirmaPartner]
+    creditors: list[Creditor]
+    progress: Progress
+    seen: Seen = field(default_factory=Seen)
+    events: list[str] = field(default_factory=list)
+
+
+async def run_chaos(run: Run, *, ops_per_creditor: int, chaos_events: int) -> None:
+    """Every creditor's operations, concurrently, while chaos strikes; then wait for all."""
+    rng = random.Random(run.seed * 7919 + 1)
+    operations = Operations(run.seen, rng)
+    tasks: dict[asyncio.Task[None], Creditor] = {}
+    for creditor in run.creditors:
+        for _ in range(ops_per_creditor):
+            partner = rng.choice(run.partners)
+            kind, op = operations.pick(creditor)
+            view = tagged(partner.client(creditor.client_id), creditor)
+            task = asyncio.create_task(_guarded(run, creditor, kind, op(view)))
+            tasks[task] = creditor
+    chaos = asyncio.create_task(_strike(run, rng, tasks, chaos_events))
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    await run.progress.finish()
+    await chaos
+    run.seen.ops = len(tasks)
+    bugs = [o for o in outcomes if isinstance(o, Exception)]  # not the library's errors
+    assert bugs == [], f"seed {run.seed}, chaos {run.events}: {bugs!r}"
+    for task, creditor in tasks.items():
+        if task.cancelled():
+            assert not creditor.clean, f"seed {run.seed}: a clean creditor's task was cancelled"
+
+
+async def _guarded(run: Run, creditor: Creditor, kind: str, work: Awaitable[None]) -> None:
+    try:
+        await work
+    except (ConfirmaError, ClientClosedError) as exc:
+        run.seen.errors.append((creditor, kind, exc))
+
+
+async def _strike(
+    run: Run, rng: random.Random, tasks: dict[asyncio.Task[None], Creditor], events: int
+) -> None:
+    """The chaos: token expiries, revocations, per-client faults, cancellations, closings."""
+    sandbox = run.sandbox
+    chaotic = [c for c in run.creditors if not c.clean]
+    closed_one = expired_all = False
+    for _ in range(events):
+        await run.progress.after(rng.randint(1, 6))
+        if run.progress.done:
+            return
+        event = rng.choice(
+            ["expire_all", "expire_one", "fault", "fault", "fault", "cancel", "clock", "revoke"]
+            + (["close"] if not closed_one else [])
+        )
+        if event == "expire_all":
+            if expired_all:
+                continue  # once: a request renews once, so two expiries under it may fail it
+            expired_all = True
+            sandbox.expire_tokens_at(sandbox.clock.now())
+        elif event == "expire_one":
+            if not chaotic:
+                continue
+            target = rng.choice(chaotic)
+            token = await _current_token(run, target)
+            if token is not None:
+                sandbox.expire_token(token)
+            event += f" {target.client_id}"
+        elif event == "clock":
+            sandbox.advance(timedelta(minutes=rng.randint(1, 3)))
+        elif not chaotic:
+            continue
+        elif event == "fault":
+            event += " " + _fault(sandbox, rng, rng.choice(chaotic))
+        elif event == "revoke":
+            target = rng.choice(chaotic)
+            token = await _current_token(run, target)
+            if token is not None:
+                sandbox.revoke_token(token)
+                target.revoked = True
+                if rng.random() < 0.6:  # the operator hands a fresh token over
+                    fresh = sandbox.create_token(client_id=target.client_id)
+                    await rng.choice(run.partners).register(target.client_id, fresh)
+                    target.revoked = False
+            event += f" {target.client_id}"
+        elif event == "cancel":
+            running = [t for t, c in tasks.items() if not c.clean and not t.done()]
+            if running:
+                rng.choice(running).cancel()
+        elif event == "close":
+            target = rng.choice(chaotic)
+            closed_one = target.closed = True
+            for partner in run.partners:
+                await partner.client(target.client_id).aclose()
+            event += f" {target.client_id}"
+        run.events.append(event)
+
+
+def _fault(sandbox: Sandbox, rng: random.Random, target: Creditor) -> str:
+    method, path = rng.choice(_ENDPOINTS)
+    kind = rng.choice(["error", "error", "rate_limit", "drop", "commit_drop", "slow"])
+    if kind == "commit_drop":
+        method, path = "POST", "/invoice"
+    if kind == "slow":  # renewed at once, answered late: a cancellation may strike meanwhile
+        method, path = "GET", "/renew"
+    rule = FaultRule(
+        kind=kind,
+        method=method,
+        path=path,
+        count=rng.randint(1, 3),
+        status=rng.choice([401, 403, 500, 502, 503, 504]),
+        retry_after=0.0,
+        delay=0.05,
+        client=target.client_id,
+    )
+    sandbox.faults.add(rule)
+    return f"{kind}:{rule.status} {method} {path} x{rule.count} {target.client_id}"
+
+
+async def _current_token(run: Run, creditor: Creditor) -> str | None:
+    partner = run.partners[0]
+    stored = await partner.token_store.load(partner.client(creditor.client_id).tokens.key)
+    return None if stored is None else stored.token
+
+
+def issued_tokens(sandbox: Sandbox) -> list[str]:
+    """Every token the sandbox ever issued (the partner's included)."""
+    return list(sandbox.state.tokens._tokens)
+
+
+def texts_of(value: object) -> Iterator[str]:
+    """The str and repr of a result or an error, its arguments, notes and causes."""
+    seen: set[int] = set()
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if item is None or id(item) in seen:
+            continue
+        seen.add(id(item))
+        yield repr(item)
+        yield str(item)
+        if isinstance(item, BaseException):
+            yield repr(item.args)
+            yield repr(getattr(item, "__notes__", ()))
+            pending += [item.__cause__, item.__context__]
+            pending.append(getattr(item, "error", None))
+
+
+async def check_isolation(run: Run, log: Captured) -> None:
+    """The assertions every run must pass (see the module doc)."""
+    seed, sandbox, seen = run.seed, run.sandbox, run.seen
+    why = f"seed {seed}, chaos {run.events}"
+    by_id = {c.client_id: c for c in run.creditors}
+    by_index = {c.index: c for c in run.creditors}
+
+    # 1. Every tagged request carried a token of the creditor it was made for.
+    received = sandbox.state.received
+    assert received is not None
+    crossed = [
+        (r.endpoint, r.headers[TAG], r.client_id)
+        for r in received
+        if TAG in r.headers and r.headers[TAG] != r.client_id
+    ]
+    assert crossed == [], f"{why}: requests sent with another creditor's token: {crossed}"
+    assert all(r.client_id in by_id for r in received if r.endpoint == "GET /renew"), why
+
+    # 2. Every stored invoice is its own creditor's, stored once; every confirmed one is there.
+    counts: dict[tuple[str, int], int] = {}
+    for invoice in sandbox.state.iter_accepted():
+        owner = by_index.get(owner_of(invoice.number) or 0)
+        assert owner is not None, f"{why}: invoice {invoice.number} belongs to nobody"
+        assert invoice.client_id == owner.client_id, (
+            f"{why}: invoice {invoice.number} of {owner.client_id} stored under {invoice.client_id}"
+        )
+        assert invoice.number in owner.sent, why
+        key = (invoice.client_id, invoice.number)
+        counts[key] = counts.get(key, 0) + 1
+    twice = {k: n for k, n in counts.items() if n > 1}
+    assert twice == {}, f"{why}: invoices stored more than once: {twice}"
+    for creditor in run.creditors:
+        missing = {n for n in creditor.confirmed if (creditor.client_id, n) not in counts}
+        assert missing == set(), f"{why}: confirmed but not stored: {missing}"
+
+    # 3. No caller got another creditor's data.
+    assert seen.wrong == [], f"{why}: {seen.wrong}"
+
+    # 4. Clean creditors: everything succeeded, whatever renewals the others made.
+    failed_clean = [(c.client_id, k, repr(e)) for c, k, e in seen.errors if c.clean]
+    assert failed_clean == [], f"{why}: a clean creditor's work failed: {failed_clean}"
+    for creditor in run.creditors:
+        if creditor.clean:
+            assert creditor.confirmed == creditor.sent, f"{why}: {creditor.client_id}"
+
+    # 5. Tokens never crossed: each client holds, and the store keeps, a token of its own.
+    tokens = sandbox.state.tokens
+    for partner in run.partners:
+        for creditor in run.creditors:
+            client = partner.client(creditor.client_id)
+            if client.tokens.version == 0:
+                continue  # this replica never acted for the creditor: it holds no token
+            held = tokens.get(client.tokens.auth_header()[1])
+            assert held is not None, why
+            assert held.client_id == creditor.client_id, (
+                f"{why}: {creditor.client_id} holds a token of {held.client_id}"
+            )
+            stored = await partner.token_store.load(client.tokens.key)
+            assert stored is not None, why
+            record = tokens.get(stored.token)
+            assert record is not None, why
+            assert record.client_id == creditor.client_id, (
+                f"{why}: the store keeps a token of {record.client_id} for {creditor.client_id}"
+            )
+
+    # 6. A closed client stays closed: nothing of it listens to the token store any more.
+    for partner in run.partners:
+        for creditor in run.creditors:
+            key = partner.client(creditor.client_id).tokens.key
+            if creditor.closed:
+                assert not partner.token_store._listeners.get(key), f"{why}: {key} listened to"  # type: ignore[attr-defined]
+
+    # 7. Errors are the library's, and no token shows in an error, a result or a log line.
+    for creditor, kind, error in seen.errors:
+        assert isinstance(error, ConfirmaError), f"{why}: {creditor.client_id} {kind}: {error!r}"
+    secrets = issued_tokens(sandbox)
+    texts = [
+        *log.texts,
+        *(t for _, _, e in seen.errors for t in texts_of(e)),
+        *(t for r in seen.results for t in texts_of(r)),
+        *(repr(p) for p in run.partners),
+        *(repr(p.client(c.client_id).tokens) for p in run.partners for c in run.creditors),
+    ]
+    leaks = [t for t in texts for s in secrets if s in t]
+    assert leaks == [], f"{why}: a token leaked: {leaks[:3]}"
+
+
+async def check_sound(run: Run, partner: ConfirmaPartner) -> None:
+    """A partner started afresh on the same token store can act for every creditor.
+
+    Whatever was cancelled, faulted or closed, the store holds a working token of each creditor
+    (a renewal cancelled half way must not lose the new token), unless the test revoked it and
+    handed no fresh one over.
+    """
+    run.sandbox.faults.clear()
+    live = [c for c in run.creditors if not c.revoked]
+    outcomes = await asyncio.gather(
+        *(partner.client(c.client_id).payments.payments_window(TODAY, TODAY) for c in live),
+        return_exceptions=True,
+    )
+    broken = [
+        (c.client_id, repr(o))
+        for c, o in zip(live, outcomes, strict=True)
+        if isinstance(o, Exception)
+    ]
+    assert broken == [], f"seed {run.seed}, chaos {run.events}: locked out: {broken}"
+
+
+def check_closed(run: Run) -> None:
+    """After the partners closed: sessions closed, no subscription or task left behind."""
+    for partner in run.partners:
+        assert partner.closed
+        assert partner._owner._session is None, "the shared session was not closed"
+        for client in partner.clients.values():
+            assert client.closed
+            assert client._session is None, "a partner client opened a session of its own"
+            assert client.tokens._subscription is None, "a token subscription outlived close"
+    others = [
+        t
+        for t in asyncio.all_tasks()
+        if t is not asyncio.current_task()
+        and getattr(t.get_coro(), "__qualname__", "") != "RequestHandler.start"  # the sandbox's
+    ]
+    assert others == [], f"seed {run.seed}: tasks left running: {others}"
+
+
+def record_chaos_seed(seed: int) -> None:
+    """Print the seed (shown with ``-s`` or on failure) so a run can be replayed."""
+    print(f"partner chaos seed {seed} (replay: CHAOS_SEED={seed})")
