@@ -61,6 +61,8 @@ class StoreLink:
         self._from_store = False
         self.adoptions = 0
         """How many tokens this manager took from the store (renewed or set elsewhere)."""
+        self.adopted_generation = -1
+        """The generation of the last token taken from the store (another replica's; A102)."""
 
     @property
     def store(self) -> TokenStore:
@@ -151,6 +153,7 @@ class StoreLink:
             self._token = Secret(stored.token)
             self._expires_at = stored.expires_at
             self._generation += 1
+            self.adopted_generation = self._generation
             self._advisory_paused_until = None
             self.adoptions += 1
             self._log.info("token_adopted", version=stored.version, generation=self._generation)
