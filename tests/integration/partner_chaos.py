@@ -30,10 +30,13 @@ from typing import Any
 import aiohttp
 
 from confirma_async import (
-    ClientClosedError,
+    ActionCode,
+    ActionData,
+    ActionsRequest,
     ConfirmaError,
     ConfirmaPartner,
     DistributionRecord,
+    InvoiceAction,
     NewClientRequest,
 )
 from confirma_async.models._convert import from_wire
@@ -107,6 +110,7 @@ class Creditor:
 
     index: int
     client_id: str
+    name: str
     clean: bool
     next_number: int = 0
     confirmed: set[int] = field(default_factory=set)
@@ -162,13 +166,14 @@ def captured_logs() -> Iterator[Captured]:
 
 async def onboard(partner: ConfirmaPartner, n: int, rng: random.Random) -> list[Creditor]:
     """Onboard ``n`` creditors concurrently; about half of them (at least one) are clean."""
-    requests = [from_wire(sample_client(f"Chaos {i} Oy"), NewClientRequest) for i in range(n)]
+    names = [f"Chaos {i} Oy" for i in range(n)]
+    requests = [from_wire(sample_client(name), NewClientRequest) for name in names]
     created = await asyncio.gather(*(partner.onboard(r) for r in requests))
     clean = set(rng.sample(range(n), max(1, n // 2)))
     creditors = []
     for i, c in enumerate(created):
         assert c.client_id is not None
-        creditors.append(Creditor(i + 1, c.client_id, clean=i in clean))
+        creditors.append(Creditor(i + 1, c.client_id, names[i], clean=i in clean))
     return creditors
 
 
@@ -186,7 +191,11 @@ class Operations:
 
     def pick(self, creditor: Creditor) -> tuple[str, Callable[[PartnerClient], Awaitable[None]]]:
         rng = self.rng
-        kind = rng.choice(["bulk", "bulk", "single", "distributions", "payments", "validate"])
+        kind = rng.choice(
+            ["bulk", "bulk", "single", "distributions", "payments", "validate", "case", "action"]
+        )
+        if kind in ("case", "action"):
+            return kind, lambda c: self.on_own_invoice(c, creditor, kind)
         if kind == "bulk":
             numbers = creditor.numbers(rng.randint(3, 12))
             creditor.sent.update(numbers)
@@ -241,6 +250,31 @@ class Operations:
         for payment in payments:
             self._belongs(creditor, "a payment", payment.invoice_number)
 
+    async def on_own_invoice(self, client: PartnerClient, creditor: Creditor, kind: str) -> None:
+        """Read the case of, or comment on, an invoice of the creditor's on the server."""
+        if not creditor.confirmed:  # nothing of its own there yet
+            await self.distributions(client, creditor)
+        elif kind == "case":
+            await self.case(client, creditor, self.rng.choice(sorted(creditor.confirmed)))
+        else:
+            await self.action(client, self.rng.choice(sorted(creditor.confirmed)))
+
+    async def case(self, client: PartnerClient, creditor: Creditor, number: int) -> None:
+        details = await client.invoices.case(invoice_number=number)
+        self.seen.results.append(details)
+        if details.case.summary.creditor != creditor.name:
+            self.seen.wrong.append(
+                f"{creditor.client_id} got the case of {details.case.summary.creditor}"
+            )
+
+    async def action(self, client: PartnerClient, number: int) -> None:
+        comment = InvoiceAction(
+            code=ActionCode.COMMENT, comment="chaos", data=ActionData(invoice_number=number)
+        )
+        self.seen.results.append(
+            await client.invoices.create_actions(ActionsRequest(actions=[comment]))
+        )
+
     async def validate(self, client: PartnerClient, creditor: Creditor) -> None:
         # An expired token answers is_valid=False (A19): validating renews nothing.
         self.seen.results.append(await client.onboarding.validate_token())
@@ -265,17 +299,17 @@ async def run_chaos(run: Run, *, ops_per_creditor: int, chaos_events: int) -> No
     operations = Operations(run.seen, rng)
     tasks: dict[asyncio.Task[None], Creditor] = {}
     for creditor in run.creditors:
-        for _ in range(ops_per_creditor):
-            partner = rng.choice(run.partners)
-            kind, op = operations.pick(creditor)
-            view = tagged(partner.client(creditor.client_id), creditor)
-            task = asyncio.create_task(_guarded(run, creditor, kind, op(view)))
-            tasks[task] = creditor
+        for _ in range(_CHAINS):  # each chain's operations one after the other
+            steps = []
+            for _ in range(ops_per_creditor // _CHAINS):
+                partner = rng.choice(run.partners)
+                kind, op = operations.pick(creditor)
+                steps.append((kind, op, tagged(partner.client(creditor.client_id), creditor)))
+            tasks[asyncio.create_task(_chain(run, creditor, steps))] = creditor
     chaos = asyncio.create_task(_strike(run, rng, tasks, chaos_events))
     outcomes = await asyncio.gather(*tasks, return_exceptions=True)
     await run.progress.finish()
     await chaos
-    run.seen.ops = len(tasks)
     bugs = [o for o in outcomes if isinstance(o, Exception)]  # not the library's errors
     assert bugs == [], f"seed {run.seed}, chaos {run.events}: {bugs!r}"
     for task, creditor in tasks.items():
@@ -283,11 +317,21 @@ async def run_chaos(run: Run, *, ops_per_creditor: int, chaos_events: int) -> No
             assert not creditor.clean, f"seed {run.seed}: a clean creditor's task was cancelled"
 
 
-async def _guarded(run: Run, creditor: Creditor, kind: str, work: Awaitable[None]) -> None:
-    try:
-        await work
-    except (ConfirmaError, ClientClosedError) as exc:
-        run.seen.errors.append((creditor, kind, exc))
+_CHAINS = 2
+"""Concurrent chains of operations per creditor (later ones see what earlier ones stored)."""
+
+
+async def _chain(
+    run: Run,
+    creditor: Creditor,
+    steps: list[tuple[str, Callable[[PartnerClient], Awaitable[None]], PartnerClient]],
+) -> None:
+    for kind, op, view in steps:
+        try:
+            await op(view)
+        except ConfirmaError as exc:
+            run.seen.errors.append((creditor, kind, exc))
+        run.seen.ops += 1
 
 
 async def _strike(
@@ -432,6 +476,11 @@ async def check_isolation(run: Run, log: Captured) -> None:
     for creditor in run.creditors:
         missing = {n for n in creditor.confirmed if (creditor.client_id, n) not in counts}
         assert missing == set(), f"{why}: confirmed but not stored: {missing}"
+
+    for action in sandbox.state.actions():
+        owner = by_index.get(owner_of(action.spec.invoice_number) or 0)
+        assert owner is not None, why
+        assert action.client_id == owner.client_id, f"{why}: an action crossed: {action}"
 
     # 3. No caller got another creditor's data.
     assert seen.wrong == [], f"{why}: {seen.wrong}"
