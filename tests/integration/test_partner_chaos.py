@@ -22,14 +22,12 @@ from .partner_chaos import (
     Progress,
     Run,
     captured_logs,
-    check_closed,
-    check_isolation,
-    check_sound,
     onboard,
     record_chaos_seed,
     run_chaos,
     seeds,
 )
+from .partner_chaos_checks import check_closed, check_isolation, check_sound
 
 
 def chaos_sandbox(seed: int) -> Sandbox:

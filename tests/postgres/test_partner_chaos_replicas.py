@@ -28,14 +28,12 @@ from ..integration.partner_chaos import (
     Progress,
     Run,
     captured_logs,
-    check_closed,
-    check_isolation,
-    check_sound,
     onboard,
     record_chaos_seed,
     run_chaos,
     seeds,
 )
+from ..integration.partner_chaos_checks import check_closed, check_isolation, check_sound
 from ..integration.test_partner_chaos import chaos_sandbox
 
 
