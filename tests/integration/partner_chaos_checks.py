@@ -1,15 +1,70 @@
-"""The assertions of a partner chaos run (see ``partner_chaos.py``), from the sandbox's state."""
+"""A whole partner chaos run (see ``partner_chaos.py``) and its checks, from the sandbox state."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import random
+from collections.abc import Callable, Iterator
+from contextlib import AbstractAsyncContextManager
+from datetime import timedelta
 
 from confirma_async import ConfirmaError, ConfirmaPartner
-from confirma_async.testing import Sandbox
+from confirma_async.testing import ManualClock, Sandbox, SandboxConfig
 
 from .conftest import TODAY
-from .partner_chaos import TAG, Captured, Run, owner_of
+from .partner_chaos import (
+    TAG,
+    Captured,
+    Progress,
+    Run,
+    captured_logs,
+    onboard,
+    owner_of,
+    record_chaos_seed,
+    run_chaos,
+)
+
+Replicas = Callable[
+    [Sandbox, "Progress | None", int], AbstractAsyncContextManager[list[ConfirmaPartner]]
+]
+"""``replicas(sandbox, progress, n)``: ``n`` partners on one token store (the same store at each
+call), counting finished requests in ``progress`` if given; closed when the block ends."""
+
+
+def chaos_sandbox(seed: int) -> Sandbox:
+    """A sandbox where invoices are delivered and paid within minutes (payments to list)."""
+    config = SandboxConfig(
+        seed=seed,
+        distribution_failure_rate=0,
+        distribution_delay=timedelta(minutes=1),
+        debtor_payment_rate=1.0,
+        debtor_payment_delay=timedelta(minutes=1),
+        reject_duplicates=False,  # a second upload would be stored twice: counted, not hidden
+    )
+    return Sandbox(config, clock=ManualClock())
+
+
+async def chaos_run(
+    seed: int, replicas: Replicas, *, count: int, creditors: int, ops: int, events: int
+) -> Run:
+    """Onboard, run the chaos on ``count`` replicas, check; then a restarted one must work."""
+    record_chaos_seed(seed)
+    rng = random.Random(seed)
+    progress = Progress()
+    with captured_logs() as log:
+        async with chaos_sandbox(seed) as sandbox:
+            sandbox.record_requests()
+            async with replicas(sandbox, progress, count) as partners:
+                members = await onboard(partners[0], creditors, rng)
+                run = Run(seed, sandbox, partners, members, progress)
+                await run_chaos(run, ops_per_creditor=ops, chaos_events=events)
+                await check_isolation(run, log)
+                for partner in partners:
+                    await partner.aclose()
+                check_closed(run)
+            async with replicas(sandbox, None, 1) as (restarted,):  # on the same token store
+                await check_sound(run, restarted)
+    return run
 
 
 def issued_tokens(sandbox: Sandbox) -> list[str]:

@@ -10,64 +10,46 @@ client strike. See ``partner_chaos.py`` for what is asserted and how a seed is r
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 
-from confirma_async import ConfirmaPartner
-from confirma_async.testing import ManualClock, Sandbox, SandboxConfig
+from confirma_async import ConfirmaPartner, MemoryTokenStore
+from confirma_async.testing import Sandbox
 
 from .conftest import FAST
-from .partner_chaos import (
-    Progress,
-    Run,
-    captured_logs,
-    onboard,
-    record_chaos_seed,
-    run_chaos,
-    seeds,
-)
-from .partner_chaos_checks import check_closed, check_isolation, check_sound
+from .partner_chaos import Progress, Run, seeds
+from .partner_chaos_checks import Replicas, chaos_run
 
 
-def chaos_sandbox(seed: int) -> Sandbox:
-    """A sandbox where invoices are delivered and paid within minutes (payments to list)."""
-    config = SandboxConfig(
-        seed=seed,
-        distribution_failure_rate=0,
-        distribution_delay=timedelta(minutes=1),
-        debtor_payment_rate=1.0,
-        debtor_payment_delay=timedelta(minutes=1),
-        reject_duplicates=False,  # a second upload would be stored twice: counted, not hidden
-    )
-    return Sandbox(config, clock=ManualClock())
+def one_partner(seed: int) -> Replicas:
+    """Partners on one MemoryTokenStore (one process), at most 2, 4 or 8 requests in flight."""
+    store = MemoryTokenStore()
+    limit = random.Random(seed).choice([2, 4, 8])
+
+    @asynccontextmanager
+    async def partners(
+        sandbox: Sandbox, progress: Progress | None, n: int
+    ) -> AsyncIterator[list[ConfirmaPartner]]:
+        assert n == 1
+        async with ConfirmaPartner(
+            partner_token=sandbox.partner_token,
+            base_url=sandbox.base_url,
+            config=FAST,
+            token_store=store,
+            max_in_flight=limit,
+            trace_configs=None if progress is None else [progress.trace()],
+        ) as partner:
+            yield [partner]
+
+    return partners
 
 
 async def one_run(seed: int, *, creditors: int, ops: int, events: int) -> Run:
-    record_chaos_seed(seed)
-    rng = random.Random(seed)
-    progress = Progress()
-    with captured_logs() as log:
-        async with chaos_sandbox(seed) as sandbox:
-            sandbox.record_requests()
-            partner = ConfirmaPartner(
-                partner_token=sandbox.partner_token,
-                base_url=sandbox.base_url,
-                config=FAST,
-                max_in_flight=rng.choice([2, 4, 8]),
-                trace_configs=[progress.trace()],
-            )
-            async with partner:
-                members = await onboard(partner, creditors, rng)
-                run = Run(seed, sandbox, [partner], members, progress)
-                await run_chaos(run, ops_per_creditor=ops, chaos_events=events)
-                await check_isolation(run, log)
-            check_closed(run)
-            async with ConfirmaPartner(
-                base_url=sandbox.base_url, config=FAST, token_store=partner.token_store
-            ) as restarted:
-                await check_sound(run, restarted)
-    return run
+    return await chaos_run(
+        seed, one_partner(seed), count=1, creditors=creditors, ops=ops, events=events
+    )
 
 
 @pytest.mark.parametrize("seed", seeds(range(1, 5)))

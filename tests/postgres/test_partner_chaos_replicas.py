@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import pytest
 
@@ -24,17 +24,8 @@ from confirma_async.postgres import PostgresTokenStore
 from confirma_async.testing import FaultRule, Sandbox
 
 from ..integration.conftest import FAST, TODAY
-from ..integration.partner_chaos import (
-    Progress,
-    Run,
-    captured_logs,
-    onboard,
-    record_chaos_seed,
-    run_chaos,
-    seeds,
-)
-from ..integration.partner_chaos_checks import check_closed, check_isolation, check_sound
-from ..integration.test_partner_chaos import chaos_sandbox
+from ..integration.partner_chaos import Progress, onboard, record_chaos_seed, seeds
+from ..integration.partner_chaos_checks import chaos_run
 
 
 @asynccontextmanager
@@ -63,21 +54,12 @@ async def replicas(
 
 
 async def chaos_across_replicas(seed: int, dsn: str, *, ops: int, events: int) -> None:
-    record_chaos_seed(seed)
-    progress = Progress()
-    with captured_logs() as log:
-        async with chaos_sandbox(seed) as sandbox:
-            sandbox.record_requests()
-            async with replicas(sandbox, dsn, progress) as partners:
-                members = await onboard(partners[0], 4, random.Random(seed))
-                run = Run(seed, sandbox, partners, members, progress)
-                await run_chaos(run, ops_per_creditor=ops, chaos_events=events)
-                await check_isolation(run, log)
-                for partner in partners:
-                    await partner.aclose()
-                check_closed(run)
-            async with replicas(sandbox, dsn, n=1) as (restarted,):
-                await check_sound(run, restarted)
+    def on_postgres(
+        sandbox: Sandbox, progress: Progress | None, n: int
+    ) -> AbstractAsyncContextManager[list[ConfirmaPartner]]:
+        return replicas(sandbox, dsn, progress, n)
+
+    await chaos_run(seed, on_postgres, count=2, creditors=4, ops=ops, events=events)
 
 
 @pytest.mark.parametrize("seed", seeds([1]))
