@@ -11,6 +11,7 @@ holds the store's renewal lock; a replica that finds a newer version there uses 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -23,7 +24,7 @@ from ..errors import AuthenticationError, ConfigurationError, ConfirmaError
 from ..models._aliases import WireAliases
 from ..models._convert import from_wire
 from ..models.onboarding import TokenValidation
-from ._renewal import Secret, parse_renewal
+from ._renewal import Secret, parse_renewal, uncancelled
 from ._shared import StoreLink, store_error
 from ._store import TokenKey, TokenStore
 
@@ -97,6 +98,7 @@ class TokenManager(StoreLink):
         self._aliases = wire_aliases
         self._requester: TokenRequester | None = None
         self._failed: tuple[int, datetime, ConfirmaError] | None = None
+        self._renewing: set[asyncio.Task[None]] = set()
         self.renewals = 0
         """How many renewals this manager made that succeeded (useful in tests and metrics)."""
 
@@ -205,6 +207,13 @@ class TokenManager(StoreLink):
             return TokenValidation(is_valid=False, message=exc.message)
         return from_wire(data, TokenValidation, self._aliases)
 
+    async def aclose(self) -> None:
+        """Let a renewal on its way end (its caller may have left), then stop listening."""
+        self._closed = True
+        ours = asyncio.current_task()  # closing from on_token_renewed: not waiting for itself
+        await asyncio.gather(*(t for t in self._renewing if t is not ours), return_exceptions=True)
+        await super().aclose()
+
     def _require_requester(self) -> TokenRequester:
         if self._requester is None:
             raise ConfigurationError("transport", None, "TokenManager is not bound to a client")
@@ -217,9 +226,13 @@ class TokenManager(StoreLink):
 
         A failed automatic renewal stands for its token for ``_FAILED_RENEWAL_PAUSE``: every
         request waiting on it gets the same failure instead of asking ``/renew`` again (a renewal
-        storm); an explicit :meth:`renew_token` always asks.
+        storm); an explicit :meth:`renew_token` always asks. A caller cancelled meanwhile leaves
+        the renewal running to its end (:func:`uncancelled`): the old token may be revoked.
         """
         await self.attach()
+        await uncancelled(self._renew_single(generation, extras, explicit), self._renewing)
+
+    async def _renew_single(self, generation: int, extras: _Extras, explicit: bool) -> None:
         async with self._get_lock():
             if self._generation != generation:
                 return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Coroutine
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +14,7 @@ from ..models._aliases import WireAliases
 from ..models._convert import from_wire
 from ..models.onboarding import RenewedToken
 
-__all__ = ["Secret", "parse_renewal"]
+__all__ = ["Secret", "parse_renewal", "uncancelled"]
 
 
 class Secret:
@@ -57,3 +59,25 @@ def parse_renewal(answer: Any, aliases: WireAliases | None) -> tuple[str, dateti
             keys=[str(k) for k in data] if isinstance(data, dict) else [],
         )
     return renewed.token, renewed.expires_at
+
+
+async def uncancelled(work: Coroutine[Any, Any, None], running: set[asyncio.Task[None]]) -> None:
+    """Await ``work`` in a task of its own, which a cancellation of the caller does not stop.
+
+    For a renewal: the server revokes the old token as it issues the new one (A20), so once
+    ``GET /renew`` is on its way its answer must be read and stored, whoever still waits for it.
+    The task is kept in ``running`` until it ends (its outcome is then consumed, not lost).
+    """
+    task = asyncio.ensure_future(work)
+    running.add(task)
+    task.add_done_callback(_forget(running))
+    await asyncio.shield(task)
+
+
+def _forget(running: set[asyncio.Task[None]]) -> Any:
+    def done(task: asyncio.Task[None]) -> None:
+        running.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: a caller that left has it logged by the manager
+
+    return done

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from .._core.checks import check_token
-from ..errors import ConfigurationError, ConfirmaError
+from ..errors import ClientClosedError, ConfigurationError, ConfirmaError
 from ._renewal import Secret
 from ._store import (
     MemoryTokenStore,
@@ -53,6 +53,7 @@ class StoreLink:
         self._version = 0
         self._generation = 0
         self._attached = False
+        self._closed = False
         self._subscription: TokenSubscription | None = None
         self._lock: asyncio.Lock | None = None
         self._advisory_paused_until: datetime | None = None
@@ -60,6 +61,8 @@ class StoreLink:
         self._from_store = False
         self.adoptions = 0
         """How many tokens this manager took from the store (renewed or set elsewhere)."""
+        self.adopted_generation = -1
+        """The generation of the last token taken from the store (another replica's; A102)."""
 
     @property
     def store(self) -> TokenStore:
@@ -90,20 +93,30 @@ class StoreLink:
         return self._lock
 
     async def attach(self) -> None:
-        """Subscribe to the key's changes and take the stored token (or store ours); once."""
+        """Subscribe to the key's changes and take the stored token (or store ours); once.
+
+        Refused with :class:`ClientClosedError` once :meth:`aclose` ran: a closed client never
+        subscribes again (a PostgreSQL store would hold a listening connection for it).
+        """
         if self._attached:
             return
         async with self._get_lock():
+            if self._closed:
+                whose = "this client" if self._key is _LOCAL else f"the client {self._key.client!r}"
+                raise ClientClosedError(f"{whose} is closed")
             if self._attached:
                 return
             try:
                 await self._attach_locked()
-            except Exception as exc:
+                if self._closed:  # closed while it attached: undone below
+                    raise ClientClosedError("the client was closed while it attached")
+            except BaseException as exc:  # a cancellation too: no subscription left behind
                 subscription, self._subscription = self._subscription, None
+                self._attached = False
                 if subscription is not None:
                     with contextlib.suppress(Exception):
                         await subscription.close()
-                if isinstance(exc, ConfirmaError):
+                if isinstance(exc, ConfirmaError) or not isinstance(exc, Exception):
                     raise
                 raise store_error("attaching to", exc) from exc
 
@@ -140,6 +153,7 @@ class StoreLink:
             self._token = Secret(stored.token)
             self._expires_at = stored.expires_at
             self._generation += 1
+            self.adopted_generation = self._generation
             self._advisory_paused_until = None
             self.adoptions += 1
             self._log.info("token_adopted", version=stored.version, generation=self._generation)
@@ -168,9 +182,10 @@ class StoreLink:
             self._failed = None
 
     async def aclose(self) -> None:
-        """Stop listening to the store (the client calls this when it closes)."""
+        """Stop listening to the store for good (the client calls this when it closes)."""
         subscription, self._subscription = self._subscription, None
         self._attached = False
+        self._closed = True
         if subscription is not None:
             await subscription.close()
 

@@ -30,6 +30,7 @@ from ._clock import Clock, ManualClock, SystemClock
 from ._config import DialectName, SandboxConfig
 from ._dialect import ALTERNATE_DIALECT, Dialect, EndpointRules, ObjectRules
 from ._faults import FaultKind, FaultRule, Faults, parse_duration, parse_token_expiry
+from ._inspect import ReceivedRequest
 from ._invoice import StoredInvoice
 from ._money import PaymentRecord, Settlement
 from ._samples import sample_accounting_payment, sample_client, sample_invoice, sample_ledger
@@ -51,6 +52,7 @@ __all__ = [
     "ManualClock",
     "ObjectRules",
     "PaymentRecord",
+    "ReceivedRequest",
     "Sandbox",
     "SandboxConfig",
     "SandboxState",

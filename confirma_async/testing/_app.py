@@ -32,7 +32,13 @@ from ._http import ApiError, error_body, json_response
 from ._state import SandboxState
 
 log = logging.getLogger("confirma_async.testing")
-_FAULT_CODES = {500: "INTERNAL_ERROR", 502: "BAD_GATEWAY", 503: "SERVICE_UNAVAILABLE"}
+_FAULT_CODES = {
+    401: _wire.CODE_UNAUTHORIZED,
+    403: "FORBIDDEN",
+    500: "INTERNAL_ERROR",
+    502: "BAD_GATEWAY",
+    503: "SERVICE_UNAVAILABLE",
+}
 
 
 def _drop(request: web.Request, *, reset: bool) -> None:
@@ -61,7 +67,8 @@ def _injected(rule: FaultRule) -> web.Response:
         headers = {"Retry-After": f"{rule.retry_after:g}"}
         return ApiError(429, _wire.CODE_RATE_LIMITED, "too many requests", (), headers).response()
     code = _FAULT_CODES.get(rule.status, "SERVER_ERROR")
-    return ApiError(rule.status, code, "injected server fault").response()
+    message = "injected server fault" if rule.status >= 500 else "injected: the token was refused"
+    return ApiError(rule.status, code, message).response()
 
 
 def make_middleware(state: SandboxState, faults: Faults, stopping: asyncio.Event) -> Middleware:
@@ -82,6 +89,8 @@ def make_middleware(state: SandboxState, faults: Faults, stopping: asyncio.Event
         record = state.tokens.get(request.headers.get(_wire.API_KEY_HEADER, ""))
         client = None if record is None else record.client_id
         state.client_requests[(client, endpoint)] += 1
+        if state.received is not None:
+            state.record(endpoint, client, request.headers)
         state.count_connection(request.transport)
         decision = faults.decide(request.method, rel, client)
         if decision.latency:

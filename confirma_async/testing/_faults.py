@@ -6,7 +6,8 @@ one ``random.Random(seed)``, so a given request sequence always meets the same f
 ``count`` times when ``count`` is set ("fail the next N requests"). Latency rules add up; of the
 other rules the first one that fires decides the request's fate:
 
-``error``        answer ``status`` (500/502/503/504) with an A3 body; the request is not applied.
+``error``        answer ``status`` (a 5xx, or 401/403: the token refused) with an A3 body; the
+                 request is not applied.
 ``rate_limit``   answer 429 with ``Retry-After: <retry_after seconds>``; not applied.
 ``drop``         read the request, then close the connection without answering; not applied.
 ``commit_drop``  apply the request (e.g. store the invoice), then reset the connection (TCP RST)
@@ -19,7 +20,7 @@ CLI syntax (``confirma sandbox --fault SPEC``, repeatable)::
 
     SPEC     := TARGET ':' ACTION (':' MODIFIER)*
     TARGET   := '*' | METHOD | PATH | METHOD ' ' PATH      e.g. 'POST /invoice', '/accounting/*'
-    ACTION   := 500 | 502 | 503 | 504 | 429[=SECONDS] | drop | commit-drop
+    ACTION   := 500 | 502 | 503 | 504 | 401 | 403 | 429[=SECONDS] | drop | commit-drop
               | slow[=DURATION] | latency=DURATION['+'JITTER]
     MODIFIER := RATE (0.1 or 10%) | 'x'N (only the next N matching requests)
               | 'client='ID (only requests with a token of that client)
@@ -74,8 +75,8 @@ class FaultRule:
             raise ValueError(f"rate must be within [0, 1], got {self.rate}")
         if self.count is not None and self.count < 1:
             raise ValueError("count must be at least 1")
-        if self.kind == "error" and not 500 <= self.status <= 599:
-            raise ValueError(f"error faults answer a 5xx status, got {self.status}")
+        if self.kind == "error" and not (500 <= self.status <= 599 or self.status in (401, 403)):
+            raise ValueError(f"error faults answer a 5xx, 401 or 403 status, got {self.status}")
 
     def matches(self, method: str, path: str, client: str | None = None) -> bool:
         """True when this rule applies to ``method``, the API-relative ``path`` and ``client``.

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,18 @@ from ._events import Timeline
 from ._fmt import stamp
 from ._invoice import StoredInvoice
 from ._money import AgencyLedger, PaymentRecord, Settlement
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedRequest:
+    """One API request as the sandbox received it (``Sandbox.record_requests()``)."""
+
+    endpoint: str
+    """``"METHOD /path"`` (the path after the API prefix)."""
+    client_id: str | None
+    """The client whose token the request carried (``None``: no token of a client)."""
+    headers: Mapping[str, str]
+    """The request's headers, without the API key."""
 
 
 class Inspection:
@@ -34,6 +47,8 @@ class Inspection:
     """Requests received per ``"METHOD /path"`` (path after the API prefix)."""
     responses: Counter[tuple[str, int]]
     """Responses sent per (``"METHOD /path"``, status)."""
+    received: list[ReceivedRequest] | None
+    """Every API request in arrival order, once ``Sandbox.record_requests()`` was called."""
 
     @property
     def default_client_id(self) -> str:

@@ -14,6 +14,7 @@ from ._app import build_app
 from ._clock import Clock, SystemClock
 from ._config import SandboxConfig
 from ._faults import Faults
+from ._inspect import ReceivedRequest
 from ._state import SandboxState
 
 _MAX_PORT = 65535
@@ -146,6 +147,18 @@ class Sandbox:
         if endpoint is not None:
             return counts[(client_id, endpoint)]
         return sum(n for (client, _), n in counts.items() if client == client_id)
+
+    def record_requests(self) -> list[ReceivedRequest]:
+        """Log every API request from now on; the live log (``endpoint``, ``client_id``, headers).
+
+        ``client_id`` is the client whose token the request carried, so a test can check that
+        each request went with the credentials it was meant for (tag requests with a header of
+        your own, e.g. ``client.with_options(headers={"X-Test-Creditor": ...})``). The API key
+        itself is never kept. Calling it again returns the same log.
+        """
+        if self.state.received is None:
+            self.state.received = []
+        return self.state.received
 
     def add_client(self, name: str, expires_at: datetime | None = None) -> tuple[str, str]:
         """Create a client account without HTTP: its id and first token (like ``POST /client``)."""

@@ -11,6 +11,7 @@ import bisect
 import itertools
 import weakref
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -25,11 +26,13 @@ from ._events import Timeline
 from ._fmt import midnight
 from ._generator import Generator, rf_reference, unit
 from ._http import ApiError, not_found
-from ._inspect import Inspection
+from ._inspect import Inspection, ReceivedRequest
 from ._invoice import StoredInvoice
 from ._money import AgencyLedger
 from ._schemas import InvoiceInput
 from ._tokens import TokenStore
+
+_API_KEY = _wire.API_KEY_HEADER.lower()
 
 
 class SandboxState(Inspection):
@@ -67,6 +70,7 @@ class SandboxState(Inspection):
         self.responses: Counter[tuple[str, int]] = Counter()
         self.client_requests: Counter[tuple[str | None, str]] = Counter()
         """Requests per (client id of the token sent, or ``None``; ``"METHOD /path"``)."""
+        self.received: list[ReceivedRequest] | None = None
         self.connections = 0
         """How many TCP connections have sent API requests (each counted once)."""
         self._seen_connections: weakref.WeakSet[object] = weakref.WeakSet()
@@ -75,6 +79,12 @@ class SandboxState(Inspection):
     def default_client_id(self) -> str:
         """The seeded client that owns the generated records."""
         return self.tokens.default_client.client_id
+
+    def record(self, endpoint: str, client_id: str | None, headers: Mapping[str, str]) -> None:
+        """Log one API request (while recording: ``Sandbox.record_requests()``); no API key."""
+        if self.received is not None:
+            kept = {k: v for k, v in headers.items() if k.lower() != _API_KEY}
+            self.received.append(ReceivedRequest(endpoint, client_id, kept))
 
     def count_connection(self, transport: object | None) -> None:
         """Count the connection a request came on, the first time it is seen."""

@@ -15,7 +15,13 @@ from .._core.responses import build_status_error, parse_retry_after
 from .._core.retrying import Retryable
 from ..auth import TokenManager
 from ..config import ClientConfig
-from ..errors import APIConnectionError, APIStatusError, ConfirmaError, RateLimitError
+from ..errors import (
+    APIConnectionError,
+    APIStatusError,
+    AuthenticationError,
+    ConfirmaError,
+    RateLimitError,
+)
 
 Params = Mapping[str, str]
 
@@ -161,3 +167,21 @@ def for_call(renewal: ConfirmaError, method: str, path: str) -> ConfirmaError:
         )
     renewal.add_note(f"(while renewing the token before {method} {path}, which was not sent)")
     return renewal
+
+
+async def replay_stale(transport: Any, call: Call, stale: AuthenticationError) -> Any:
+    """Renew once more and replay once more: the replay used a token taken from the store.
+
+    That token was another replica's (A102): it may have expired or been revoked since it was
+    stored, so its 401 says nothing about a renewal made for this request. A token renewed for
+    this request that is refused too is raised at once (the transport checks).
+    """
+    try:
+        await transport._tokens.after_unauthorized(call.generation)
+    except ConfirmaError as renewal:
+        stale.add_note(f"renewing the token failed: {renewal}")
+        raise stale from renewal
+    try:
+        return await transport._attempt(call)
+    except Retryable as failure:
+        return await transport._retries.after(call, failure)

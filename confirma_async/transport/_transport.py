@@ -45,6 +45,7 @@ from ..errors import (
     ResponseDecodeError,
     ResponseTooLargeError,
 )
+from . import _call
 from ._call import Call, Params, log_attempt, log_giveup, log_retry, raise_status, renew_first
 from ._options import answer_options, call_timeout, view_headers, view_retries
 
@@ -204,6 +205,10 @@ class Transport:
                 return await self._attempt(call)
             except Retryable as failure:
                 return await self._retries.after(call, failure)
+            except AuthenticationError as stale:  # refused again: no loop, unless (A102)...
+                if call.generation != self._tokens.adopted_generation:
+                    raise
+                return await _call.replay_stale(self, call, stale)
 
     async def send_once(
         self,

@@ -100,3 +100,20 @@ async def test_seconds_the_clock_cannot_reach_are_400(
 async def test_accepted_with_an_unreadable_invoice_number_is_400(api: Api, number: str) -> None:
     status, answer = await _admin(api, "GET", f"/accepted?invoiceNumber={number}")
     assert (status, answer["code"]) == (400, "BAD_REQUEST")
+
+
+async def test_a_recorded_request_names_the_client_whose_token_it_carried_never_the_token(
+    api: Api, confirma_sandbox: Sandbox
+) -> None:
+    log = confirma_sandbox.record_requests()
+    other_id, other_token = confirma_sandbox.add_client("Other Oy")
+    await api.get("/payments")
+    await api.call("GET", "/payments", token=other_token)
+    await api.call("GET", "/payments", token="sbx_client_unknown")
+    assert [(r.endpoint, r.client_id) for r in log] == [
+        ("GET /payments", confirma_sandbox.client_id),
+        ("GET /payments", other_id),
+        ("GET /payments", None),
+    ]
+    assert all("x-api-key" not in {k.lower() for k in r.headers} for r in log)
+    assert confirma_sandbox.record_requests() is log

@@ -34,6 +34,19 @@ async def test_fail_next_answers_5xx_without_applying(api: Api, confirma_sandbox
     assert confirma_sandbox.faults.rules == []
 
 
+@pytest.mark.parametrize(("status", "code"), [(401, "UNAUTHORIZED"), (403, "FORBIDDEN")])
+async def test_a_refused_token_fault_answers_401_or_403_for_that_client_only(
+    api: Api, confirma_sandbox: Sandbox, status: int, code: str
+) -> None:
+    other_id, other_token = confirma_sandbox.add_client("Other Oy")
+    confirma_sandbox.faults.add(f"GET /payments:{status}:x1:client={confirma_sandbox.client_id}")
+    assert (await api.call("GET", "/payments", token=other_token)).status == 200
+    reply = await api.get("/payments")
+    assert (reply.status, reply.body["code"]) == (status, code)
+    assert (await api.get("/payments")).status == 200  # the token itself still works
+    assert confirma_sandbox.requests_of(other_id) == 1
+
+
 async def test_rate_limit_sends_retry_after(api: Api, confirma_sandbox: Sandbox) -> None:
     confirma_sandbox.faults.rate_limit_next(1, "GET", "/payments", retry_after=2)
     reply = await api.get("/payments")
