@@ -19,12 +19,8 @@ lease only decides how soon the survivors take over. ``CONFIRMA_CHAOS_SEEDS=N`` 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import random
 import signal
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -33,59 +29,30 @@ from confirma_async.batch.invoices import _from_dict
 from confirma_async.testing import ManualClock, Sandbox, SandboxConfig
 
 from ..chaos import Chaos, check_stored_exactly_once, draw, seeds
+from .processes import LOST, Proc, ended, results_reach, send, start_worker
 from .stores import fetch
 
 FIRST = 840_000_001
-WORKER = str(Path(__file__).with_name("_chaos_worker.py"))
-REPO = str(Path(__file__).resolve().parents[2])
 LEASE = 1.5  # seconds: short, so that frozen and killed workers' claims pass on soon
-LOST = 3  # the worker's exit status when it lost its lease
 MAX_ROUNDS = 8
 CALM_AFTER = 3  # rounds of retries with faults; later ones meet none, so every schedule ends
 PG_SEEDS = [7, 8, 9, 10]
 EXITS: dict[int, int] = {}  # pid -> exit status, for the report printed at the end
 
-Proc = asyncio.subprocess.Process
 
-
-async def start_worker(dsn: str, job_id: int, sandbox: Sandbox, chaos: Chaos) -> Proc:
-    env = {**os.environ, "CONFIRMA_API_KEY": sandbox.client_token, "PYTHONPATH": REPO}
-    args = (dsn, job_id, sandbox.base_url, LEASE, chaos.config.max_retries, chaos.concurrency, 16)
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        WORKER,
-        *map(str, args),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
+async def start(dsn: str, job_id: int, sandbox: Sandbox, chaos: Chaos) -> Proc:
+    """A worker with the schedule's retry settings and concurrency."""
+    retries, concurrency = chaos.config.max_retries, chaos.concurrency
+    return await start_worker(
+        dsn, job_id, sandbox, lease=LEASE, max_retries=retries, concurrency=concurrency
     )
 
 
-async def results_reach(proc: Proc, k: int) -> bool:
-    """Read ``proc``'s output until it reported ``k`` results (``True``) or ended (``False``)."""
-    assert proc.stdout is not None
-    while line := (await proc.stdout.readline()).decode():
-        if line.startswith("result ") and int(line.split()[1]) >= k:
-            return True
-    return False
-
-
-def send(proc: Proc, sig: signal.Signals) -> None:
-    """Signal ``proc`` unless it has ended already.
-
-    ``os.kill``, not ``send_signal``: that polls the process first, and a poll that reaps one
-    which just exited leaves asyncio's child watcher an unknown child (exit status 255).
-    """
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(proc.pid, sig)
-
-
-async def ended(proc: Proc, why: str) -> int:
-    """Wait for a worker to end; it must end cleanly or stop because its lease was lost."""
-    _, err = await proc.communicate()
-    assert proc.returncode in (0, LOST), f"{why}: exit {proc.returncode}\n{err.decode()[-3000:]}"
-    EXITS[proc.pid] = proc.returncode
-    return proc.returncode
+async def finished(proc: Proc, why: str) -> int:
+    """:func:`ended`, keeping the exit status for the report."""
+    code = await ended(proc, why)
+    EXITS[proc.pid] = code
+    return code
 
 
 async def first_round(dsn: str, job_id: int, sandbox: Sandbox, chaos: Chaos) -> list[str]:
@@ -93,17 +60,17 @@ async def first_round(dsn: str, job_id: int, sandbox: Sandbox, chaos: Chaos) -> 
     rng = random.Random(f"workers-{chaos.seed}")
     fates = ["live"] + [rng.choice(("live", "kill", "stop")) for _ in range(rng.randint(1, 3))]
     rng.shuffle(fates)
-    procs = [await start_worker(dsn, job_id, sandbox, chaos) for _ in fates]
+    procs = [await start(dsn, job_id, sandbox, chaos) for _ in fates]
     why = chaos.describe()
     frozen: list[Proc] = []
     try:
 
         async def meet(fate: str, proc: Proc) -> None:
             if fate == "live":
-                await ended(proc, why)
+                await finished(proc, why)
                 return
             if not await results_reach(proc, rng.randint(1, len(chaos.items) // 2)):
-                await ended(proc, why)  # it ended before its fate came
+                await finished(proc, why)  # it ended before its fate came
                 return
             if fate == "kill":
                 send(proc, signal.SIGKILL)
@@ -113,9 +80,18 @@ async def first_round(dsn: str, job_id: int, sandbox: Sandbox, chaos: Chaos) -> 
                 frozen.append(proc)
 
         await asyncio.gather(*(meet(fate, proc) for fate, proc in zip(fates, procs, strict=True)))
-        for proc in frozen:  # the others are done: its claims were taken over
+        for proc in frozen:  # the others are done, its claims taken over if it held any
+            lapsed = await fetch(
+                dsn,
+                "SELECT lease_until <= now() AS lapsed FROM confirma_job_workers "
+                "WHERE job_id = $1 AND pid = $2",
+                job_id,
+                proc.pid,
+            )
             send(proc, signal.SIGCONT)
-            await ended(proc, why)
+            code = await finished(proc, why)
+            if lapsed and lapsed[0]["lapsed"]:  # its lease ran out while it was frozen
+                assert code == LOST, f"{why}: a worker woke past its lease and did not say so"
     finally:
         for proc in procs:
             if proc.returncode is None:
@@ -170,7 +146,7 @@ async def test_random_faults_kills_and_lost_leases_store_every_invoice_exactly_o
             if round_ == CALM_AFTER:
                 sandbox.faults.clear()
             await job.retry_failed()
-            await ended(await start_worker(postgres_dsn, job.id, sandbox, chaos), why)
+            await finished(await start(postgres_dsn, job.id, sandbox, chaos), why)
         else:
             pytest.fail(f"{why}: not settled after {MAX_ROUNDS} rounds ({fates})")
         status = await job.status()
