@@ -53,6 +53,9 @@ class Chaos:
     max_attempts: int
     breaker: int | None
     ordered: bool
+    streamed: bool
+    """Feed the input as an async generator (else a list)."""
+    rate_limit: float | None
     interruptions: list[tuple[str, int]] = field(default_factory=list)
     """Per run, while they last: (``break``|``cancel``|``ticks``, after how many results/turns)."""
     expire_at: int | None = None
@@ -97,7 +100,7 @@ def draw(seed: int, *, first_number: int, size: tuple[int, int] = (30, 90)) -> C
     faults = []
     for method, path in (("POST", "/invoice"), ("GET", "/invoice/distribution")):
         for kind in rng.sample(FAULT_KINDS, rng.randint(1, len(FAULT_KINDS))):
-            rate = rng.choice((0.02, 0.05, 0.1, 0.2))
+            rate = rng.choice((0.02, 0.05, 0.1, 0.2, 0.35))
             faults.append(
                 FaultRule(
                     kind=kind,  # type: ignore[arg-type]
@@ -133,6 +136,8 @@ def draw(seed: int, *, first_number: int, size: tuple[int, int] = (30, 90)) -> C
         max_attempts=rng.randint(1, 5),
         breaker=rng.choice((None, 2, 5, 20)),
         ordered=rng.random() < 0.3,
+        streamed=rng.random() < 0.3,
+        rate_limit=rng.choice((None, None, 2000.0)),
         interruptions=interruptions,
         expire_at=rng.choice((None, rng.randint(0, len(items)))),
     )
