@@ -122,6 +122,8 @@ class SlidingWindow(Generic[T, R]):
                 await self._consumer_wake
         finally:
             try:
+                self._exhausted = True  # no worker takes another item, even one not cancelled
+                self._wake_workers()
                 await _stop(self._workers)
             finally:
                 if end is not None:
@@ -247,10 +249,20 @@ class SlidingWindow(Generic[T, R]):
                 room -= 1
 
 
+RECANCEL_EVERY = 0.05
+"""Seconds between two looks for a worker whose cancellation was lost (see ``_stop``)."""
+
+
 async def _stop(workers: list[asyncio.Task[None]]) -> None:
-    """Cancel the workers and wait for them, even if we are being cancelled ourselves."""
-    pending = [task for task in workers if not task.done()]
-    for task in pending:
-        task.cancel()
-    if pending:
-        await asyncio.shield(asyncio.wait(pending))
+    """Cancel the workers and wait for them, even if we are being cancelled ourselves.
+
+    A cancellation can be lost: aiohttp turns it into a timeout when its own timer fires at the
+    same moment (aio-libs/aiohttp#5979), and the worker goes on with its item. A worker no longer
+    being cancelled (``cancelling() == 0``) is cancelled again, until every one has ended.
+    """
+    pending = {task for task in workers if not task.done()}
+    while pending:
+        for task in pending:
+            if not task.cancelling():
+                task.cancel()
+        _, pending = await asyncio.shield(asyncio.wait(pending, timeout=RECANCEL_EVERY))

@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from confirma_async import JobStore
+from confirma_async import ConfirmaClient, JobStore
 from confirma_async.testing import FaultRule, Sandbox, sample_invoice
 
+from . import processes
+from .processes import LOST, ended, results_reach, send
 from .stores import fetch
 
 FIRST = 820_000_001
@@ -106,3 +108,28 @@ async def test_four_workers_and_a_sigkill_leave_every_invoice_stored_exactly_onc
     assert sum(finished) < total  # the rest: written by the killed one before it died
     fired = sandbox.faults.fired
     assert min(fired["error"], fired["rate_limit"], fired["drop"], fired["commit_drop"]) > 50
+
+
+@pytest.mark.slow
+async def test_a_worker_frozen_past_its_lease_says_it_lost_the_lease_when_it_wakes(
+    postgres_dsn: str, confirma_sandbox: Sandbox, confirma_client: ConfirmaClient
+) -> None:
+    sandbox, first = confirma_sandbox, FIRST + 100_000
+    sandbox.faults.add(FaultRule(kind="latency", method="POST", path="/invoice", jitter=0.2))
+    async with await JobStore.connect(postgres_dsn) as store:
+        job = await store.load(sample_invoice(first + i, payment_control=False) for i in range(8))
+        frozen = await processes.start_worker(
+            postgres_dsn, job.id, sandbox, lease=1.0, claim_size=8
+        )
+        assert await results_reach(frozen, 1)  # it holds all 8, some answered, some in flight
+        send(frozen, signal.SIGSTOP)
+        try:  # another worker takes its items over once its lease has run out
+            await job.work(confirma_client, concurrency=8, poll=0.01)
+        finally:
+            send(frozen, signal.SIGCONT)
+        # Nothing is left for it to send when it wakes; it must still report the lost lease
+        # (exit 1 from ``confirma jobs work``) rather than a normal end.
+        assert await ended(frozen) == LOST
+        status = await job.status()
+    assert sandbox.state.accepted_counts() == {first + i: 1 for i in range(8)}
+    assert status.created + status.already_exists == 8 == status.done

@@ -1,0 +1,159 @@
+"""Seeded random schedules for the chaos tests, and the checks they end with.
+
+A schedule is drawn from one ``random.Random(seed)``: the input (invoices with random amounts and
+dates, exact repeats and repeats with other content), the fault rules and their rates, the client's
+retry settings and the interruptions of each run. The same seed gives the same schedule; the
+interleaving of requests on the event loop (and so which request meets which fault) can still
+differ between two runs, because slow answers and client timeouts are real time.
+
+Reproduce one seed: ``CONFIRMA_CHAOS_SEEDS=1234 pytest tests/integration/test_chaos_batch.py``
+(also ``1000-1099`` for a range, or ``1,5,9``).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from confirma_async import ClientConfig, InvoiceRequest
+from confirma_async.models import from_wire
+from confirma_async.testing import FaultRule, Sandbox, sample_invoice
+
+Item = dict[str, Any]
+FAULT_KINDS = ("error", "rate_limit", "drop", "commit_drop", "slow")
+
+
+def seeds(default: list[int]) -> list[int]:
+    """The seeds to run: ``CONFIRMA_CHAOS_SEEDS`` (``7``, ``1-40``, ``3,9``) or ``default``."""
+    spec = os.environ.get("CONFIRMA_CHAOS_SEEDS", "").strip()
+    if not spec:
+        return default
+    chosen: list[int] = []
+    for part in spec.split(","):
+        first, _, last = part.partition("-")
+        chosen.extend(range(int(first), int(last or first) + 1))
+    return chosen
+
+
+@dataclass
+class Chaos:
+    """One drawn schedule (see the module docstring)."""
+
+    seed: int
+    items: list[Item]
+    first: dict[int, Item]
+    """Each invoice number's first occurrence: the one that must be stored, with its content."""
+    faults: list[FaultRule]
+    config: ClientConfig
+    concurrency: int
+    max_attempts: int
+    breaker: int | None
+    ordered: bool
+    streamed: bool
+    """Feed the input as an async generator (else a list)."""
+    rate_limit: float | None
+    interruptions: list[tuple[str, int]] = field(default_factory=list)
+    """Per run, while they last: (``break``|``cancel``|``ticks``, after how many results/turns)."""
+    expire_at: int | None = None
+    """Expire every token after this many results of the first run (``None``: never)."""
+
+    def first_index(self, key: int) -> int:
+        """The input index of ``key``'s first occurrence."""
+        return self._first_index[key]
+
+    def __post_init__(self) -> None:
+        self._first_index: dict[int, int] = {}
+        for index, item in enumerate(self.items):
+            self._first_index.setdefault(item["invoice"]["header"]["number"], index)
+
+    def describe(self) -> str:
+        """One line for failure messages: how to rerun this schedule."""
+        return f"seed {self.seed} (rerun: CONFIRMA_CHAOS_SEEDS={self.seed})"
+
+
+def draw(seed: int, *, first_number: int, size: tuple[int, int] = (30, 90)) -> Chaos:
+    """Draw the schedule of ``seed``."""
+    rng = random.Random(seed)
+    numbers = [first_number]
+    for _ in range(rng.randint(*size) - 1):  # distinct, with gaps
+        numbers.append(numbers[-1] + rng.randint(1, 3))
+    first: dict[int, Item] = {}
+    items: list[Item] = []
+    for number in numbers:
+        day = date(2026, 1, 5) - timedelta(days=rng.randint(0, 20))
+        amount = Decimal(rng.randint(100, 999_999)) / 100
+        item = sample_invoice(number, invoice_date=day, amount=amount, payment_control=False)
+        first[number] = item  # numbers are distinct: every one's first occurrence
+        items.append(item)
+    for _ in range(rng.randint(0, len(items) // 4)):  # exact repeats, anywhere after the first
+        at = rng.randrange(len(items))
+        items.insert(rng.randint(at + 1, len(items)), items[at])
+    for _ in range(rng.randint(0, 2)):  # the same number later with other content
+        number = rng.choice(numbers)
+        other = sample_invoice(number, amount=Decimal("1.01"), payment_control=False)
+        at = items.index(first[number])
+        items.insert(rng.randint(at + 1, len(items)), other)
+    faults = []
+    for method, path in (("POST", "/invoice"), ("GET", "/invoice/distribution")):
+        for kind in rng.sample(FAULT_KINDS, rng.randint(1, len(FAULT_KINDS))):
+            rate = rng.choice((0.02, 0.05, 0.1, 0.2, 0.35))
+            faults.append(
+                FaultRule(
+                    kind=kind,  # type: ignore[arg-type]
+                    method=method,
+                    path=path,
+                    rate=rate,
+                    status=rng.choice((500, 502, 503, 504)),
+                    retry_after=1.0,  # capped by the client
+                    delay=0.5,  # longer than the client's total timeout below
+                )
+            )
+    rng.shuffle(faults)
+    config = ClientConfig(
+        backoff_base=0.0001,
+        backoff_cap=0.0005,
+        retry_after_cap=0.001,
+        max_retries=rng.randint(0, 3),
+        total_timeout=0.25,  # trips on a ``slow`` answer (0.5 s), not on a normal one
+        pool_timeout=0.2,
+        connect_timeout=0.2,
+    )
+    interruptions = [
+        (rng.choice(("break", "cancel", "ticks")), rng.randint(0, len(items)))
+        for _ in range(rng.randint(0, 3))
+    ]
+    return Chaos(
+        seed=seed,
+        items=items,
+        first=first,
+        faults=faults,
+        config=config,
+        concurrency=rng.choice((1, 3, 8, 16)),
+        max_attempts=rng.randint(1, 5),
+        breaker=rng.choice((None, 2, 5, 20)),
+        ordered=rng.random() < 0.3,
+        streamed=rng.random() < 0.3,
+        rate_limit=rng.choice((None, None, 2000.0)),
+        interruptions=interruptions,
+        expire_at=rng.choice((None, rng.randint(0, len(items)))),
+    )
+
+
+def same_content(stored: dict[str, Any], sent: Item) -> bool:
+    """True when what the sandbox stored decodes to the invoice that was meant to be sent."""
+    return from_wire(stored, InvoiceRequest) == from_wire(sent, InvoiceRequest)
+
+
+def check_stored_exactly_once(chaos: Chaos, sandbox: Sandbox, client_id: str | None = None) -> None:
+    """From the sandbox's own record: every number once, nothing else, each with its content."""
+    why = chaos.describe()
+    accepted = sandbox.state.accepted_counts(client_id)
+    assert accepted == dict.fromkeys(chaos.first, 1), why
+    for number, item in chaos.first.items():
+        stored = sandbox.state.invoice(number, client_id)
+        assert stored is not None, f"{why}: {number}"
+        assert same_content(stored.body, item), f"{why}: {number}"

@@ -1,0 +1,71 @@
+"""Worker processes for the tests: start ``_chaos_worker.py``, follow its output, signal it.
+
+The tests act on what a worker prints (``result N``) and on its exit, never on time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from pathlib import Path
+
+from confirma_async.testing import Sandbox
+
+WORKER = str(Path(__file__).with_name("_chaos_worker.py"))
+REPO = str(Path(__file__).resolve().parents[2])
+LOST = 3
+"""The worker's exit status when it lost its lease (``JournalError``)."""
+
+Proc = asyncio.subprocess.Process
+
+
+async def start_worker(
+    dsn: str,
+    job_id: int,
+    sandbox: Sandbox,
+    *,
+    lease: float,
+    max_retries: int = 3,
+    concurrency: int = 8,
+    claim_size: int = 16,
+) -> Proc:
+    """A worker process on job ``job_id`` against ``sandbox`` with its client token."""
+    env = {**os.environ, "CONFIRMA_API_KEY": sandbox.client_token, "PYTHONPATH": REPO}
+    args = (dsn, job_id, sandbox.base_url, lease, max_retries, concurrency, claim_size)
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        WORKER,
+        *map(str, args),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+
+
+async def results_reach(proc: Proc, k: int) -> bool:
+    """Read ``proc``'s output until it reported ``k`` results (``True``) or ended (``False``)."""
+    assert proc.stdout is not None
+    while line := (await proc.stdout.readline()).decode():
+        if line.startswith("result ") and int(line.split()[1]) >= k:
+            return True
+    return False
+
+
+def send(proc: Proc, sig: signal.Signals) -> None:
+    """Signal ``proc`` unless it has ended already.
+
+    ``os.kill``, not ``send_signal``: that polls the process first, and a poll that reaps one
+    which just exited leaves asyncio's child watcher an unknown child (exit status 255).
+    """
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(proc.pid, sig)
+
+
+async def ended(proc: Proc, why: str = "") -> int:
+    """Wait for a worker to end; it must end cleanly or stop because its lease was lost."""
+    _, err = await proc.communicate()
+    assert proc.returncode in (0, LOST), f"{why}: exit {proc.returncode}\n{err.decode()[-3000:]}"
+    return proc.returncode
