@@ -20,7 +20,9 @@ and triggers several times as many collections (measured: ~40 us of collector ti
 concurrency 64 against a fast server; see ``benchmarks/bench_bulk.py``).
 
 Closing the stream (``break``, ``aclose``, task cancellation, Ctrl-C under ``asyncio.run``)
-cancels the workers and waits for them, so no task outlives the stream.
+cancels the workers and waits for them, so no task outlives the stream; no worker takes another
+item meanwhile, and one whose cancellation aiohttp lost is cancelled again
+(:func:`~confirma_async._core.tasks.stop_tasks`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from collections.abc import (
 from types import CoroutineType
 from typing import Any, Generic, TypeVar
 
+from .._core.tasks import stop_tasks
 from .results import BatchStats
 
 T = TypeVar("T")
@@ -124,7 +127,7 @@ class SlidingWindow(Generic[T, R]):
             try:
                 self._exhausted = True  # no worker takes another item, even one not cancelled
                 self._wake_workers()
-                await _stop(self._workers)
+                await stop_tasks(self._workers)
             finally:
                 if end is not None:
                     end()
@@ -247,22 +250,3 @@ class SlidingWindow(Generic[T, R]):
             if not waiter.done():
                 waiter.set_result(None)
                 room -= 1
-
-
-RECANCEL_EVERY = 0.05
-"""Seconds between two looks for a worker whose cancellation was lost (see ``_stop``)."""
-
-
-async def _stop(workers: list[asyncio.Task[None]]) -> None:
-    """Cancel the workers and wait for them, even if we are being cancelled ourselves.
-
-    A cancellation can be lost: aiohttp turns it into a timeout when its own timer fires at the
-    same moment (aio-libs/aiohttp#5979), and the worker goes on with its item. A worker no longer
-    being cancelled (``cancelling() == 0``) is cancelled again, until every one has ended.
-    """
-    pending = {task for task in workers if not task.done()}
-    while pending:
-        for task in pending:
-            if not task.cancelling():
-                task.cancel()
-        _, pending = await asyncio.shield(asyncio.wait(pending, timeout=RECANCEL_EVERY))

@@ -19,6 +19,7 @@ from collections.abc import Callable, Hashable, Sequence
 from datetime import date, timedelta
 from typing import Any, Generic, TypeVar
 
+from .._core.tasks import stop_tasks
 from ..errors import (
     APITimeoutError,
     PaginationError,
@@ -163,10 +164,8 @@ class WindowEngine(Generic[T]):
     async def aclose(self) -> None:
         """Cancel outstanding fetches and wait until they (and earlier cancelled ones) finished."""
         self.cancel()
-        pending = [task for task in self._cancelled if not task.done()]
-        self._cancelled = []
-        if pending:
-            await asyncio.wait(pending)
+        pending, self._cancelled = self._cancelled, []
+        await stop_tasks(pending)  # a fetch that loses its cancellation is cancelled again
 
     # -- planning and fetching -----------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import pytest
 from aioresponses import aioresponses
 
 from confirma_async import ConfirmaClient
-from confirma_async.batch import window
+from confirma_async._core import tasks
 from confirma_async.batch.window import SlidingWindow
 
 from .batch_fakes import FakeCfis, invoice
@@ -25,7 +25,7 @@ async def test_closing_ends_the_stream_even_if_a_request_turns_its_cancellation_
     # aiohttp turns a cancellation into a timeout when its own timer fires at the same moment
     # (aio-libs/aiohttp#5979): the worker then goes on with its item (a lookup, a re-send) and,
     # unchecked, with the next items, waiting for a consumer that is gone: closing never ended.
-    monkeypatch.setattr(window, "RECANCEL_EVERY", 0)  # look again at every turn of the loop
+    monkeypatch.setattr(tasks, "RECANCEL_EVERY", 0)  # look again at every turn of the loop
     cfis = FakeCfis(mocked)
     lost: set[int] = set()
 
