@@ -17,12 +17,12 @@ alias) stops every client and is raised by the merged iterator.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
 from .._core.closing import AsyncClosing
+from .._core.tasks import stop_tasks
 from ..errors import ConfirmaError, PagerStateError, PaginationError
 from ..models.distribution import DistributionRecord
 from ..pagination.coordination import CONTENT_PREFIX
@@ -71,6 +71,7 @@ class FleetWatcher(AsyncClosing):
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._claimed = False
+        self._closing = False
         self.errors: dict[str, ConfirmaError] = {}
         """The last error of each client whose poll failed (its watcher was restarted)."""
         for member in self._members.values():  # fail now on a bad since/checkpoint
@@ -150,17 +151,15 @@ class FleetWatcher(AsyncClosing):
                 return
             member.checkpoint = watcher.checkpoint
             member.watcher = None
+            if self._closing:  # a failure that was our cancellation, lost (aiohttp#5979)
+                return
             await self._sleep(self._interval)
 
     async def aclose(self) -> None:
         """Stop every client's watcher and wait for them."""
-        self._claimed = True
+        self._claimed = self._closing = True
         tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(tasks)  # a poll that loses its cancellation is cancelled again
 
 
 def _from_the_api(error: ConfirmaError) -> bool:

@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from confirma_async import ConfirmaPartner, PaginationError
+from confirma_async import APITimeoutError, ConfirmaPartner, PaginationError
+from confirma_async._core import tasks
 from confirma_async.partner import FleetWatcher
 from confirma_async.testing import Sandbox
 
@@ -134,3 +135,43 @@ async def test_an_exception_that_is_not_the_apis_stops_the_fleet_and_is_raised(
         with pytest.raises(PaginationError, match="client 2") as caught:
             await take(fleet, 100)
     assert isinstance(caught.value.__cause__, RuntimeError)
+
+
+async def test_closing_ends_the_fleet_even_if_a_poll_turns_its_cancellation_into_a_timeout(
+    partner: ConfirmaPartner, confirma_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # aiohttp turns a cancellation into a timeout when its own timer fires at the same moment
+    # (aio-libs/aiohttp#5979): the watcher took it for a failed poll and polled again, so closing
+    # the fleet waited for it forever.
+    monkeypatch.setattr(tasks, "RECANCEL_EVERY", 0)  # look again at every turn of the loop
+    ids = await three_clients(partner, confirma_sandbox)
+    polling = asyncio.Event()
+    lost: list[str] = []
+
+    async def poll_losing_its_first_cancellation(*args: object, **kwargs: object) -> None:
+        polling.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            if lost:
+                raise
+            lost.append("poll")
+            task = asyncio.current_task()
+            assert task is not None
+            task.uncancel()  # what aiohttp's timer does on its way to the TimeoutError
+            raise APITimeoutError("the poll timed out", outcome_unknown=False) from None
+
+    partner.client(ids[0]).invoices._distribution_get = poll_losing_its_first_cancellation  # type: ignore[method-assign]
+    fleet = fleet_of(partner, ids, confirma_sandbox, sleep=Sleeps())
+    got = await take(fleet, 5)  # the other two clients' records
+    await polling.wait()
+    closing = asyncio.create_task(fleet.aclose())
+    for _ in range(1_000):  # turns of the event loop, not time
+        if closing.done():
+            break
+        await asyncio.sleep(0)
+
+    assert closing.done()
+    await closing
+    assert lost == ["poll"]
+    assert {client for client, _ in got} == set(ids[1:])
