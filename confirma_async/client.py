@@ -141,7 +141,7 @@ class ConfirmaClient(AsyncClosing):
             advisory_window=self.config.token_advisory_window,
             mandatory_window=self.config.token_mandatory_window,
             on_token_renewed=on_token_renewed,
-            logger=self._log,
+            logger=_for_client(self._log, client_id),
             wire_aliases=self.wire_aliases,
             store=token_store,
             key=None if client_id is None else TokenKey(self._base_url, client_id),
@@ -297,3 +297,9 @@ def traced_transport(tracing: Any) -> Callable[..., Transport]:
             "tracing", tracing, f"needs the otel extra: pip install 'confirma-async[otel]' ({exc})"
         ) from None
     return functools.partial(TracedTransport, tracer=resolve_tracer(tracing))
+
+
+def _for_client(log: Any, client_id: str | None) -> Any:
+    """``log`` naming ``client_id`` in every event (a partner's token events say whose)."""
+    bind = getattr(log, "bind", None)
+    return log if client_id is None or bind is None else bind(client_id=client_id)

@@ -224,3 +224,19 @@ def test_a_bad_confirma_log_value_is_a_configuration_error(
     with pytest.raises(ConfigurationError, match="debug or info") as caught:
         ConfirmaClient(api_key="k" * 20, base_url="http://127.0.0.1:9")
     assert caught.value.field == "CONFIRMA_LOG"
+
+
+async def test_a_token_event_names_the_creditor_the_client_acts_for(
+    confirma_sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="confirma_async")
+    client = ConfirmaClient(
+        api_key=confirma_sandbox.client_token,
+        base_url=confirma_sandbox.base_url,
+        client_id=confirma_sandbox.client_id,
+        config=FAST,
+    )
+    async with client:
+        await client.onboarding.renew_token()
+    (record,) = [r for r in caplog.records if r.getMessage().startswith("token_renewed")]
+    assert record.client_id == confirma_sandbox.client_id  # type: ignore[attr-defined]
