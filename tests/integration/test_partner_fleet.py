@@ -11,6 +11,7 @@ from confirma_async import APITimeoutError, ConfirmaPartner, PaginationError
 from confirma_async._core import tasks
 from confirma_async.partner import FleetWatcher
 from confirma_async.testing import Sandbox
+from tests.loop_turns import turns_until
 
 from .conftest import TODAY, make_invoice
 
@@ -166,10 +167,7 @@ async def test_closing_ends_the_fleet_even_if_a_poll_turns_its_cancellation_into
     got = await take(fleet, 5)  # the other two clients' records
     await polling.wait()
     closing = asyncio.create_task(fleet.aclose())
-    for _ in range(1_000):  # turns of the event loop, not time
-        if closing.done():
-            break
-        await asyncio.sleep(0)
+    await turns_until(closing)
 
     assert closing.done()
     await closing

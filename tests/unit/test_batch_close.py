@@ -10,6 +10,7 @@ from aioresponses import aioresponses
 from confirma_async import ConfirmaClient
 from confirma_async._core import tasks
 from confirma_async.batch.window import SlidingWindow
+from tests.loop_turns import turns_until
 
 from .batch_fakes import FakeCfis, invoice
 
@@ -48,10 +49,7 @@ async def test_closing_ends_the_stream_even_if_a_request_turns_its_cancellation_
     first = await anext(aiter(stream))
     assert first.key == 1
     closing = asyncio.create_task(stream.aclose())
-    for _ in range(1_000):  # turns of the event loop, not time
-        if closing.done():
-            break
-        await asyncio.sleep(0)
+    await turns_until(closing)
 
     assert closing.done()
     await closing

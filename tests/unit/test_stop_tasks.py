@@ -8,13 +8,7 @@ import pytest
 
 from confirma_async._core import tasks
 from confirma_async._core.tasks import stop_tasks
-
-
-async def spin_until(done: asyncio.Future[object], turns: int = 1_000) -> None:
-    for _ in range(turns):  # turns of the event loop, not time
-        if done.done():
-            return
-        await asyncio.sleep(0)
+from tests.loop_turns import turns_until
 
 
 async def losing(times: int, lost: list[int]) -> None:
@@ -41,7 +35,7 @@ async def test_a_task_that_loses_its_cancellation_is_cancelled_again_until_it_en
     task = asyncio.create_task(losing(3, lost))
     await asyncio.sleep(0)
     stopping = asyncio.create_task(stop_tasks([task]))
-    await spin_until(stopping)
+    await turns_until(stopping)
     assert stopping.done()
     assert lost == [1, 1, 1]
     assert task.cancelled()
@@ -89,6 +83,6 @@ async def test_a_cancelled_caller_stops_waiting_and_the_tasks_stay_cancelled() -
     caller.cancel()
     with pytest.raises(asyncio.CancelledError):
         await caller
-    await spin_until(slow)
+    await turns_until(slow)
     assert task.cancelled()
     assert slow.cancelled()
