@@ -30,6 +30,7 @@ from ._clock import Clock, ManualClock, SystemClock
 from ._config import DialectName, SandboxConfig
 from ._dialect import ALTERNATE_DIALECT, Dialect, EndpointRules, ObjectRules
 from ._faults import FaultKind, FaultRule, Faults, parse_duration, parse_token_expiry
+from ._hold import HeldRequests
 from ._inspect import ReceivedRequest
 from ._invoice import StoredInvoice
 from ._money import PaymentRecord, Settlement
@@ -49,6 +50,7 @@ __all__ = [
     "FaultKind",
     "FaultRule",
     "Faults",
+    "HeldRequests",
     "ManualClock",
     "ObjectRules",
     "PaymentRecord",

@@ -93,6 +93,8 @@ def make_middleware(state: SandboxState, faults: Faults, stopping: asyncio.Event
             state.record(endpoint, client, request.headers)
         state.count_connection(request.transport)
         decision = faults.decide(request.method, rel, client)
+        if decision.hold is not None:
+            await decision.hold.enter()
         if decision.latency:
             await asyncio.sleep(decision.latency)
         rule = decision.outcome

@@ -4,7 +4,7 @@ A :class:`FaultRule` matches requests by method and path (the path after ``/api/
 ``fnmatch`` pattern, ``*`` = every endpoint) and fires with probability ``rate`` (draws come from
 one ``random.Random(seed)``, so a given request sequence always meets the same faults), at most
 ``count`` times when ``count`` is set ("fail the next N requests"). Latency rules add up; of the
-other rules the first one that fires decides the request's fate:
+other rules the first one that fires decides (holds, like latency, add to it) the request's fate:
 
 ``error``        answer ``status`` (a 5xx, or 401/403: the token refused) with an A3 body; the
                  request is not applied.
@@ -15,6 +15,7 @@ other rules the first one that fires decides the request's fate:
 ``slow``         apply the request, then wait ``delay`` seconds before answering (to trip client
                  timeouts; the wait ends early when the sandbox stops).
 ``latency``      wait ``latency`` + uniform(0, ``jitter``) seconds before handling.
+``hold``         wait until the test releases the request (:meth:`Faults.hold`, Python only).
 
 CLI syntax (``confirma sandbox --fault SPEC``, repeatable)::
 
@@ -47,7 +48,10 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Literal
 
-FaultKind = Literal["latency", "error", "rate_limit", "drop", "commit_drop", "slow"]
+from ._hold import HeldRequests
+
+FaultKind = Literal["latency", "error", "rate_limit", "drop", "commit_drop", "slow", "hold"]
+_ADDITIVE = ("latency", "hold")
 TOKEN_EXPIRY_TARGET = "tokens"
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m)?")
 _METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
@@ -168,6 +172,7 @@ def _action(action: str, method: str, path: str, spec: str) -> FaultRule:
 class _Slot:
     rule: FaultRule
     remaining: int | None
+    held: HeldRequests | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +181,8 @@ class Decision:
 
     latency: float = 0.0
     outcome: FaultRule | None = None
+    hold: HeldRequests | None = None
+    """Wait on it (``await hold.enter()``) before anything else happens to the request."""
 
 
 class Faults:
@@ -197,16 +204,38 @@ class Faults:
     def add(self, rule: FaultRule | str) -> FaultRule:
         """Install a rule (or a CLI spec string) and return it."""
         parsed = FaultRule.parse(rule) if isinstance(rule, str) else rule
+        if parsed.kind == "hold":
+            raise ValueError("hold rules are added by Faults.hold(), which returns their handle")
         self._slots.append(_Slot(parsed, parsed.count))
         return parsed
 
+    def hold(
+        self, method: str = "*", path: str = "*", *, count: int | None = None, client: str = "*"
+    ) -> HeldRequests:
+        """Hold the matching requests (the next ``count`` only, if set) until released.
+
+        Returns the :class:`HeldRequests` that releases them; :meth:`HeldRequests.end` (or leaving
+        its ``with`` block) lets every held request go and uninstalls the rule.
+        """
+        rule = FaultRule(kind="hold", method=method, path=path, count=count, client=client)
+        held = HeldRequests(on_end=lambda: self.remove(rule))
+        self._slots.append(_Slot(rule, rule.count, held))
+        return held
+
     def remove(self, rule: FaultRule) -> None:
-        """Uninstall a rule."""
-        self._slots = [slot for slot in self._slots if slot.rule is not rule]
+        """Uninstall a rule (a hold lets its held requests go)."""
+        self._uninstall([slot for slot in self._slots if slot.rule is rule])
 
     def clear(self) -> None:
-        """Uninstall every rule."""
-        self._slots.clear()
+        """Uninstall every rule (holds let their held requests go)."""
+        self._uninstall(list(self._slots))
+
+    def _uninstall(self, slots: list[_Slot]) -> None:
+        gone = {id(slot) for slot in slots}
+        self._slots = [slot for slot in self._slots if id(slot) not in gone]
+        for slot in slots:
+            if slot.held is not None:
+                slot.held.end()
 
     def fail_next(
         self, n: int, method: str, path: str, status: int = 503, *, client: str = "*"
@@ -237,9 +266,10 @@ class Faults:
         """Draw the faults for one request of ``client`` (consumes counts and random draws)."""
         latency = 0.0
         outcome: FaultRule | None = None
+        hold: HeldRequests | None = None
         for slot in list(self._slots):
             rule = slot.rule
-            if (rule.kind != "latency" and outcome is not None) or not rule.matches(
+            if (rule.kind not in _ADDITIVE and outcome is not None) or not rule.matches(
                 method, path, client
             ):
                 continue
@@ -248,6 +278,8 @@ class Faults:
             if rule.kind == "latency":
                 jitter = self._random.uniform(0, rule.jitter) if rule.jitter else 0.0
                 latency += rule.latency + jitter
+            elif rule.kind == "hold":
+                hold = hold or slot.held
             else:
                 outcome = rule
             self.fired[rule.kind] += 1
@@ -255,4 +287,4 @@ class Faults:
                 slot.remaining -= 1
                 if slot.remaining <= 0:
                     self._slots.remove(slot)
-        return Decision(latency, outcome)
+        return Decision(latency, outcome, hold)
