@@ -136,6 +136,8 @@ class Worker:
             with contextlib.suppress(asyncio.CancelledError):
                 await flusher
             await asyncio.shield(self._flush(journal))
+        if journal.lost is not None:  # its last results were for items others had taken over
+            raise JournalError(f"worker {journal.worker_id}: {journal.lost}")
 
     async def _items(self, journal: ClaimedJournal) -> AsyncIterator[Any]:
         """The claimed items, chunk after chunk, until no other worker holds open ones."""
@@ -237,7 +239,8 @@ class Worker:
                     started = []
                 if rows:
                     columns = list(zip(*rows, strict=True))
-                    await conn.execute(sql.FINISH, self._job_id, journal.worker_id, *columns)
+                    done = await conn.execute(sql.FINISH, self._job_id, journal.worker_id, *columns)
+                    _note_taken_over(journal, len(rows) - int(done.split()[-1]))
         except BaseException:
             journal.started[:0] = started
             self._rows[:0] = rows
@@ -270,6 +273,16 @@ class Worker:
         with contextlib.suppress(Exception):
             async with self._pool.acquire() as conn:
                 await conn.execute(sql.STOP_WORKER, worker_id)
+
+
+def _note_taken_over(journal: ClaimedJournal, lost: int) -> None:
+    """``lost`` results were not written: those items were no longer this worker's."""
+    if lost > 0:
+        journal.lost = (
+            f"{lost} of its results came after its lease ran out; the workers that took those "
+            "items over settle them by lookup"
+        )
+        journal.valid_until = 0.0
 
 
 def _decode(body: str, kind: str) -> Any:

@@ -1,6 +1,7 @@
 """A bulk-job worker process for the chaos test.
 
-``python _chaos_worker.py DSN JOB BASE_URL LEASE MAX_RETRIES CONCURRENCY CLAIM_SIZE``; the API key
+``python _chaos_worker.py DSN JOB BASE_URL LEASE MAX_RETRIES CONCURRENCY CLAIM_SIZE TIMEOUT``
+(``TIMEOUT``: the client's ``total_timeout`` in seconds); the API key
 comes from ``CONFIRMA_API_KEY``. It works the job with ``BulkJob.work``, prints ``result N`` after
 each result (so the test acts on progress, never on time) and ``total N`` at the end. A worker
 that lost its lease (``JournalError``: it stopped sending, the others take over) prints ``lost``
@@ -20,13 +21,13 @@ LOST = 3
 
 
 async def main(argv: list[str]) -> int:
-    dsn, job_id, base_url, lease, max_retries, concurrency, claim_size = argv
+    dsn, job_id, base_url, lease, max_retries, concurrency, claim_size, timeout = argv
     config = ClientConfig(
         backoff_base=0.0001,
         backoff_cap=0.0005,
         retry_after_cap=0.001,
         max_retries=int(max_retries),
-        total_timeout=0.25,  # trips on the sandbox's ``slow`` answers (0.5 s)
+        total_timeout=float(timeout),
         pool_timeout=0.2,
         connect_timeout=0.2,
     )
@@ -59,4 +60,4 @@ async def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main(sys.argv[1:8])))
+    sys.exit(asyncio.run(main(sys.argv[1:9])))

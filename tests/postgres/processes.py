@@ -10,6 +10,7 @@ import contextlib
 import os
 import signal
 import sys
+from collections.abc import Awaitable
 from pathlib import Path
 
 from confirma_async.testing import Sandbox
@@ -31,10 +32,15 @@ async def start_worker(
     max_retries: int = 3,
     concurrency: int = 8,
     claim_size: int = 16,
+    total_timeout: float = 0.25,
 ) -> Proc:
-    """A worker process on job ``job_id`` against ``sandbox`` with its client token."""
+    """A worker process on job ``job_id`` against ``sandbox`` with its client token.
+
+    The default ``total_timeout`` trips on the sandbox's ``slow`` answers (0.5 s).
+    """
     env = {**os.environ, "CONFIRMA_API_KEY": sandbox.client_token, "PYTHONPATH": REPO}
     args = (dsn, job_id, sandbox.base_url, lease, max_retries, concurrency, claim_size)
+    args += (total_timeout,)
     return await asyncio.create_subprocess_exec(
         sys.executable,
         WORKER,
@@ -52,6 +58,19 @@ async def results_reach(proc: Proc, k: int) -> bool:
         if line.startswith("result ") and int(line.split()[1]) >= k:
             return True
     return False
+
+
+async def before_it_ends(proc: Proc, waiting: Awaitable[None]) -> None:
+    """Await ``waiting``; fail with the worker's error output if the worker ends first."""
+    waited, ending = asyncio.ensure_future(waiting), asyncio.ensure_future(proc.wait())
+    await asyncio.wait((waited, ending), return_when=asyncio.FIRST_COMPLETED)
+    if waited.done():
+        ending.cancel()
+        return await waited
+    waited.cancel()
+    assert proc.stderr is not None
+    err = (await proc.stderr.read()).decode()[-3000:]
+    raise AssertionError(f"the worker ended first: exit {proc.returncode}\n{err}")
 
 
 def send(proc: Proc, sig: signal.Signals) -> None:

@@ -20,7 +20,7 @@ from confirma_async import ConfirmaClient, JobStore
 from confirma_async.testing import FaultRule, Sandbox, sample_invoice
 
 from . import processes
-from .processes import LOST, ended, results_reach, send
+from .processes import LOST, before_it_ends, ended, results_reach, send
 from .stores import fetch
 
 FIRST = 820_000_001
@@ -115,14 +115,18 @@ async def test_a_worker_frozen_past_its_lease_says_it_lost_the_lease_when_it_wak
     postgres_dsn: str, confirma_sandbox: Sandbox, confirma_client: ConfirmaClient
 ) -> None:
     sandbox, first = confirma_sandbox, FIRST + 100_000
-    sandbox.faults.add(FaultRule(kind="latency", method="POST", path="/invoice", jitter=0.2))
     async with await JobStore.connect(postgres_dsn) as store:
         job = await store.load(sample_invoice(first + i, payment_control=False) for i in range(8))
-        frozen = await processes.start_worker(
-            postgres_dsn, job.id, sandbox, lease=1.0, claim_size=8
-        )
-        assert await results_reach(frozen, 1)  # it holds all 8, some answered, some in flight
-        send(frozen, signal.SIGSTOP)
+        with sandbox.faults.hold("POST", "/invoice") as held:
+            frozen = await processes.start_worker(
+                postgres_dsn, job.id, sandbox, lease=1.0, claim_size=8, total_timeout=60.0
+            )
+            # It holds all 8 claims, every upload in flight.
+            await before_it_ends(frozen, held.wait_held(8))
+            held.release(1)
+            assert await results_reach(frozen, 1)  # one answered, seven still held
+            send(frozen, signal.SIGSTOP)
+        # The seven are applied now, answered into the sockets of a stopped process.
         try:  # another worker takes its items over once its lease has run out
             await job.work(confirma_client, concurrency=8, poll=0.01)
         finally:

@@ -122,6 +122,32 @@ async def test_a_worker_that_lost_its_lease_stops_and_another_finishes_its_items
     assert confirma_sandbox.state.responses_sent("POST", "/invoice", status=409) == 0
 
 
+async def test_a_worker_whose_answers_come_after_its_items_were_taken_over_says_so(
+    postgres_dsn: str, confirma_sandbox: Sandbox, confirma_client: ConfirmaClient
+) -> None:
+    sandbox = confirma_sandbox
+    async with await JobStore.connect(postgres_dsn) as store:
+        job = await store.load(invoices(4))
+        held = sandbox.faults.hold("POST", "/invoice", count=4)  # the first worker's uploads
+        first = asyncio.create_task(job.work(confirma_client, concurrency=4, lease=60.0))
+        try:
+            waiting = asyncio.ensure_future(held.wait_held(4))
+            await asyncio.wait((waiting, first), return_when=asyncio.FIRST_COMPLETED)
+            assert waiting.done(), first
+            # As if it had stalled past its lease: a second worker takes its items over at once,
+            # looks them up and sends them (the hold has spent its count).
+            await fetch(postgres_dsn, "UPDATE confirma_job_workers SET lease_until = now()")
+            second = await job.work(confirma_client, concurrency=4, poll=0.01)
+        finally:
+            held.end()  # the first worker's uploads arrive now: they meet the stored invoices
+        with pytest.raises(JournalError, match="4 of its results came after its lease ran out"):
+            await first
+        status = await job.status()
+    assert second.created == 4
+    assert sandbox.state.accepted_counts() == {FIRST + i: 1 for i in range(4)}
+    assert status.created + status.already_exists == 4 == status.done
+
+
 async def test_failed_items_are_retried_and_status_counts_them_by_reason(
     postgres_dsn: str, confirma_sandbox: Sandbox, confirma_client: ConfirmaClient
 ) -> None:
