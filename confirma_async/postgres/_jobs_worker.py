@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 from .._core.json import loads
+from .._core.tasks import stop_tasks
 from ..batch.jobs import as_model
 from ..batch.journal import client_fingerprint
 from ..batch.results import BatchKey, BatchResult, BatchStatus, BatchSummary
@@ -100,9 +101,7 @@ class Worker:
                 try:
                     await self._work(journal)
                 finally:
-                    renewer.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await renewer
+                    await stop_tasks([renewer])
         finally:
             self.summary.elapsed = time.perf_counter() - started
             await asyncio.shield(self._stop(worker_id))
@@ -132,9 +131,7 @@ class Worker:
                     if len(self._rows) >= self._flush_size:
                         await self._flush(journal)
         finally:
-            flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await flusher
+            await stop_tasks([flusher])
             await asyncio.shield(self._flush(journal))
         if journal.lost is not None:  # its last results were for items others had taken over
             raise JournalError(f"worker {journal.worker_id}: {journal.lost}")

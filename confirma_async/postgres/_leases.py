@@ -18,6 +18,7 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
+from .._core.tasks import stop_tasks
 from ..errors import ConfigurationError
 from ..pagination.coordination import SharedCheckpoint, StreamKey, WatchLease
 from ._connect import open_pool
@@ -137,7 +138,7 @@ class _PgLease:
         if not was_lost:
             async with self._owner.pool.acquire() as conn:
                 await conn.execute(_RELEASE, *self._args)
-        await asyncio.gather(self._beat, return_exceptions=True)
+        await stop_tasks([self._beat])
 
 
 class PostgresCoordination:

@@ -23,6 +23,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from typing import Any
 
+from .._core.tasks import stop_tasks
 from ..auth import RenewalGuard, StoredToken, TokenKey, TokenListener, TokenSubscription
 from ..errors import ConfigurationError
 from ._connect import open_pool
@@ -261,9 +262,7 @@ class PostgresTokenStore:
 
     async def aclose(self) -> None:
         """Stop listening; close the pool if the store opened it."""
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await stop_tasks(list(self._tasks))
         async with self._setup:
             self._listeners.clear()
             await self._stop_listening()
