@@ -1,9 +1,9 @@
 """The aiohttp application: API routes, admin routes, and the middleware that injects faults.
 
-Every API request passes :func:`make_middleware`: it is counted, meets the fault rules (latency,
-5xx, 429, dropped connection, commit-then-drop, slow answer), brings the state up to the clock, and
-turns any error (an :class:`ApiError`, an unknown path, a wrong method) into an A3 JSON body. In
-the alternate dialect the answer (faults included) is then respelt by ``_dialect``.
+Every API request passes :func:`make_middleware`: it is counted, meets the fault rules (hold,
+latency, 5xx, 429, dropped connection, commit-then-drop, slow answer), brings the state up to the
+clock, and turns any error (an :class:`ApiError`, an unknown path, a wrong method) into an A3
+JSON body. In the alternate dialect the answer (faults included) is then respelt by ``_dialect``.
 
 A client hanging up is a normal event for a fault-injecting server, never an error: the runner of
 :class:`~confirma_async.testing.Sandbox` cancels the request's handler (``handler_cancellation``),
@@ -28,6 +28,7 @@ from ._admin import ADMIN_PREFIX, admin_routes
 from ._dialect import rewriter
 from ._faults import FaultRule, Faults
 from ._handlers import Handlers
+from ._hold import HeldRequests
 from ._http import ApiError, error_body, json_response
 from ._state import SandboxState
 
@@ -71,6 +72,18 @@ def _injected(rule: FaultRule) -> web.Response:
     return ApiError(rule.status, code, message).response()
 
 
+async def _released(hold: HeldRequests, stopping: asyncio.Event) -> bool:
+    """Wait until ``hold`` lets this request go (``True``) or the sandbox stops (``False``)."""
+    going = asyncio.ensure_future(hold.enter())
+    stopped = asyncio.ensure_future(stopping.wait())
+    try:
+        await asyncio.wait((going, stopped), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        going.cancel()
+        stopped.cancel()
+    return going.done() and not going.cancelled()
+
+
 def make_middleware(state: SandboxState, faults: Faults, stopping: asyncio.Event) -> Middleware:
     """The one middleware: counting, faults, lazy state update, JSON errors, request ids."""
     ids = itertools.count(1)
@@ -93,8 +106,9 @@ def make_middleware(state: SandboxState, faults: Faults, stopping: asyncio.Event
             state.record(endpoint, client, request.headers)
         state.count_connection(request.transport)
         decision = faults.decide(request.method, rel, client)
-        if decision.hold is not None:
-            await decision.hold.enter()
+        if decision.hold is not None and not await _released(decision.hold, stopping):
+            _drop(request, reset=False)  # the sandbox is stopping: never applied, never answered
+            return web.Response(status=499)
         if decision.latency:
             await asyncio.sleep(decision.latency)
         rule = decision.outcome

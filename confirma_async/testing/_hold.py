@@ -5,7 +5,7 @@
 drawn, but none has taken effect and nothing is applied: a test can act while a client has requests
 in flight (stop a worker process, cancel a task, expire a token) without racing the server.
 Requests are let go oldest first; a released one then meets its latency and fault and is handled
-as usual.
+as usual. One still held when the sandbox stops is dropped, never applied.
 """
 
 from __future__ import annotations

@@ -6,10 +6,11 @@ import asyncio
 
 import pytest
 
-from confirma_async import ConfirmaClient
-from confirma_async.testing import FaultRule, Sandbox
+from confirma_async import APIConnectionError, ConfirmaClient
+from confirma_async.testing import FaultRule, Sandbox, SandboxConfig
+from tests.loop_turns import turns_until
 
-from .conftest import TODAY, make_invoice
+from .conftest import FAST, TODAY, make_invoice
 
 FIRST = 251_700_001
 
@@ -100,3 +101,19 @@ async def test_other_faults_still_apply_to_a_released_request(
 def test_a_hold_rule_cannot_be_added_without_its_handle(confirma_sandbox: Sandbox) -> None:
     with pytest.raises(ValueError, match=r"added by Faults\.hold\(\)"):
         confirma_sandbox.faults.add(FaultRule(kind="hold"))
+
+
+async def test_stopping_the_sandbox_drops_held_requests_at_once() -> None:
+    sandbox = await Sandbox(SandboxConfig(shutdown_timeout=3600)).start()
+    held = sandbox.faults.hold("GET", "/payments")  # never released by the test
+    async with ConfirmaClient(
+        api_key=sandbox.client_token, base_url=sandbox.base_url, config=FAST
+    ) as client:
+        reading = asyncio.create_task(client.payments.payments_window(TODAY, TODAY))
+        await held.wait_held(1)
+        stopping = asyncio.ensure_future(sandbox.stop())
+        await turns_until(stopping)  # not after the hour a handler gets to finish
+        assert stopping.done()
+        with pytest.raises(APIConnectionError):
+            await reading
+    assert held.held == 0
