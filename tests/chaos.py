@@ -12,18 +12,22 @@ Reproduce one seed: ``CONFIRMA_CHAOS_SEEDS=1234 pytest tests/integration/test_ch
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import random
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from confirma_async import ClientConfig, InvoiceRequest
+from confirma_async import BatchResult, BatchStream, ClientConfig, InvoiceRequest
 from confirma_async.models import from_wire
-from confirma_async.testing import FaultRule, Sandbox, sample_invoice
+from confirma_async.testing import FaultRule, Faults, Sandbox, sample_invoice
 
 Item = dict[str, Any]
+T = TypeVar("T")
 FAULT_KINDS = ("error", "rate_limit", "drop", "commit_drop", "slow")
 
 
@@ -97,35 +101,9 @@ def draw(seed: int, *, first_number: int, size: tuple[int, int] = (30, 90)) -> C
         other = sample_invoice(number, amount=Decimal("1.01"), payment_control=False)
         at = items.index(first[number])
         items.insert(rng.randint(at + 1, len(items)), other)
-    faults = []
-    for method, path in (("POST", "/invoice"), ("GET", "/invoice/distribution")):
-        for kind in rng.sample(FAULT_KINDS, rng.randint(1, len(FAULT_KINDS))):
-            rate = rng.choice((0.02, 0.05, 0.1, 0.2, 0.35))
-            faults.append(
-                FaultRule(
-                    kind=kind,  # type: ignore[arg-type]
-                    method=method,
-                    path=path,
-                    rate=rate,
-                    status=rng.choice((500, 502, 503, 504)),
-                    retry_after=1.0,  # capped by the client
-                    delay=0.5,  # longer than the client's total timeout below
-                )
-            )
-    rng.shuffle(faults)
-    config = ClientConfig(
-        backoff_base=0.0001,
-        backoff_cap=0.0005,
-        retry_after_cap=0.001,
-        max_retries=rng.randint(0, 3),
-        total_timeout=0.25,  # trips on a ``slow`` answer (0.5 s), not on a normal one
-        pool_timeout=0.2,
-        connect_timeout=0.2,
-    )
-    interruptions = [
-        (rng.choice(("break", "cancel", "ticks")), rng.randint(0, len(items)))
-        for _ in range(rng.randint(0, 3))
-    ]
+    faults = fault_rules(rng, [("POST", "/invoice"), ("GET", "/invoice/distribution")])
+    config = client_config(rng)
+    interruptions = draw_interruptions(rng, len(items))
     return Chaos(
         seed=seed,
         items=items,
@@ -141,6 +119,111 @@ def draw(seed: int, *, first_number: int, size: tuple[int, int] = (30, 90)) -> C
         interruptions=interruptions,
         expire_at=rng.choice((None, rng.randint(0, len(items)))),
     )
+
+
+def fault_rules(rng: random.Random, endpoints: list[tuple[str, str]]) -> list[FaultRule]:
+    """A random non-empty subset of :data:`FAULT_KINDS` per endpoint, at random rates, shuffled."""
+    faults = []
+    for method, path in endpoints:
+        for kind in rng.sample(FAULT_KINDS, rng.randint(1, len(FAULT_KINDS))):
+            rate = rng.choice((0.02, 0.05, 0.1, 0.2, 0.35))
+            faults.append(
+                FaultRule(
+                    kind=kind,  # type: ignore[arg-type]
+                    method=method,
+                    path=path,
+                    rate=rate,
+                    status=rng.choice((500, 502, 503, 504)),
+                    retry_after=1.0,  # capped by the client
+                    delay=0.5,  # longer than the client's total timeout below
+                )
+            )
+    rng.shuffle(faults)
+    return faults
+
+
+def client_config(rng: random.Random) -> ClientConfig:
+    """Retries in microseconds, a random retry count, a timeout that a ``slow`` answer trips."""
+    return ClientConfig(
+        backoff_base=0.0001,
+        backoff_cap=0.0005,
+        retry_after_cap=0.001,
+        max_retries=rng.randint(0, 3),
+        total_timeout=0.25,  # trips on a ``slow`` answer (0.5 s), not on a normal one
+        pool_timeout=0.2,
+        connect_timeout=0.2,
+    )
+
+
+def draw_interruptions(
+    rng: random.Random, size: int, kinds: tuple[str, ...] = ("break", "cancel", "ticks")
+) -> list[tuple[str, int]]:
+    """Up to three interruptions, one per run: (kind, after how many results or loop turns)."""
+    return [(rng.choice(kinds), rng.randint(0, size)) for _ in range(rng.randint(0, 3))]
+
+
+def feed(items: list[T], streamed: bool) -> Iterable[T] | AsyncIterator[T]:
+    """The input as a schedule wants it: the list, or an async generator over it."""
+
+    async def stream() -> AsyncIterator[T]:
+        for item in items:
+            await asyncio.sleep(0)  # an input that suspends between items, as a reader does
+            yield item
+
+    return stream() if streamed else items
+
+
+async def drive(
+    stream: BatchStream[Any, Any],
+    stop: tuple[str, int] | None,
+    on_result: Callable[[BatchResult[Any, Any]], None],
+    faults: Faults | None = None,
+) -> None:
+    """Consume ``stream`` (handing each result to ``on_result``) until it ends or ``stop`` says.
+
+    ``stop`` is (kind, k): ``break`` leaves the stream after k results; ``cancel`` cancels its
+    task after k results; ``ticks`` cancels it after k event-loop turns; ``hold`` (needs
+    ``faults``) holds the next request of the sandbox after k results and cancels the task once
+    that request is in flight, so an item is surely between sent and answered when it stops.
+    """
+    reached = asyncio.Event()
+
+    async def consume() -> None:
+        count = 0
+        async with stream:
+            async for result in stream:
+                count += 1
+                on_result(result)
+                if stop is not None and count >= stop[1]:
+                    if stop[0] == "break":
+                        return
+                    reached.set()
+
+    task = asyncio.create_task(consume())
+    held = None
+    if stop is not None and stop[0] in ("cancel", "hold"):
+        waiter = asyncio.create_task(reached.wait())
+        await asyncio.wait([task, waiter], return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        if stop[0] == "hold" and not task.done():
+            assert faults is not None
+            held = faults.hold(count=1)
+            in_flight = asyncio.create_task(held.wait_held(1))
+            await asyncio.wait([task, in_flight], return_when=asyncio.FIRST_COMPLETED)
+            in_flight.cancel()
+    elif stop is not None and stop[0] == "ticks":
+        for _ in range(stop[1]):  # event-loop turns, not time
+            if task.done():
+                break
+            await asyncio.sleep(0)
+    if stop is not None and stop[0] != "break":
+        task.cancel()
+    try:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    finally:
+        if held is not None:
+            held.end()
 
 
 def same_content(stored: dict[str, Any], sent: Item) -> bool:

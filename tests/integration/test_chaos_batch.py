@@ -18,11 +18,8 @@ A failure names its seed; ``CONFIRMA_CHAOS_SEEDS=N`` reruns it (see ``tests/chao
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +39,7 @@ from confirma_async.batch.invoices import _from_dict
 from confirma_async.batch.jobs import digest
 from confirma_async.testing import ManualClock, Sandbox, SandboxConfig
 
-from ..chaos import Chaos, Item, check_stored_exactly_once, draw, seeds
+from ..chaos import Chaos, Item, check_stored_exactly_once, draw, drive, feed, seeds
 from .conftest import aliases_for
 from .test_batch_sandbox import batch_tasks, expire_tokens_now
 
@@ -68,17 +65,6 @@ def allowed_failure(result: BatchResult[Any, Any], max_attempts: int) -> bool:
     if isinstance(error, RateLimitError | APIConnectionError) and not error.outcome_unknown:
         return True
     return getattr(error, "outcome_unknown", False) and result.lookups >= 1
-
-
-def source(chaos: Chaos) -> Iterable[Item] | AsyncIterator[Item]:
-    """The input as the schedule wants it: the list, or an async generator over it."""
-
-    async def streamed() -> AsyncIterator[Item]:
-        for item in chaos.items:
-            await asyncio.sleep(0)  # an input that suspends between items, as a reader does
-            yield item
-
-    return streamed() if chaos.streamed else chaos.items
 
 
 class Runner:
@@ -120,33 +106,15 @@ class Runner:
             rate_limit=chaos.rate_limit,
         )
         results: list[BatchResult[Any, Any]] = []
-        reached = asyncio.Event()
 
-        async def consume() -> None:
-            async with batch.submit_invoices(source(chaos)) as stream:
-                async for result in stream:
-                    results.append(result)
-                    self.check(result)
-                    if not self.expired and len(results) >= (chaos.expire_at or 0):
-                        self.expired = True
-                        expire_tokens_now(self.sandbox)
-                    if stop is not None and len(results) >= stop[1]:
-                        if stop[0] == "break":
-                            return
-                        reached.set()
+        def on_result(result: BatchResult[Any, Any]) -> None:
+            results.append(result)
+            self.check(result)
+            if not self.expired and len(results) >= (chaos.expire_at or 0):
+                self.expired = True
+                expire_tokens_now(self.sandbox)
 
-        task = asyncio.create_task(consume())
-        if stop is not None and stop[0] != "break":
-            if stop[0] == "cancel":
-                waiter = asyncio.create_task(reached.wait())
-                await asyncio.wait([task, waiter], return_when=asyncio.FIRST_COMPLETED)
-                waiter.cancel()
-            else:
-                for _ in range(stop[1]):  # event-loop turns, not time
-                    await asyncio.sleep(0)
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await drive(batch.submit_invoices(feed(chaos.items, chaos.streamed)), stop, on_result)
         assert batch_tasks() == [], self.why  # no worker outlives its stream
         self.last_requests = batch.stats.requests
         statuses = Counter(
