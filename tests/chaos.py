@@ -20,9 +20,17 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, TypeVar
 
-from confirma_async import BatchResult, BatchStream, ClientConfig, InvoiceRequest
+from confirma_async import (
+    BatchResult,
+    BatchStream,
+    BatchSubmitter,
+    ClientConfig,
+    ConfirmaClient,
+    InvoiceRequest,
+)
 from confirma_async.models import from_wire
 from confirma_async.testing import FaultRule, Faults, Sandbox, sample_invoice
 
@@ -43,15 +51,10 @@ def seeds(default: list[int]) -> list[int]:
     return chosen
 
 
-@dataclass
-class Chaos:
-    """One drawn schedule (see the module docstring)."""
+@dataclass(kw_only=True)
+class Settings:
+    """How a schedule's runs are made: client and batch settings, interruptions, token expiry."""
 
-    seed: int
-    items: list[Item]
-    first: dict[int, Item]
-    """Each invoice number's first occurrence: the one that must be stored, with its content."""
-    faults: list[FaultRule]
     config: ClientConfig
     concurrency: int
     max_attempts: int
@@ -61,9 +64,48 @@ class Chaos:
     """Feed the input as an async generator (else a list)."""
     rate_limit: float | None
     interruptions: list[tuple[str, int]] = field(default_factory=list)
-    """Per run, while they last: (``break``|``cancel``|``ticks``, after how many results/turns)."""
+    """Per run, while they last: (kind, after how many results/turns); see :func:`drive`."""
     expire_at: int | None = None
     """Expire every token after this many results of the first run (``None``: never)."""
+
+    def batch(self, client: ConfirmaClient, journal: Path) -> BatchSubmitter:
+        """A submitter with these settings, writing ``journal``."""
+        return client.batch(
+            self.concurrency,
+            ordered=self.ordered,
+            journal=journal,
+            max_attempts=self.max_attempts,
+            breaker_threshold=self.breaker,
+            rate_limit=self.rate_limit,
+        )
+
+
+def draw_settings(
+    rng: random.Random, size: int, kinds: tuple[str, ...] = ("break", "cancel", "ticks")
+) -> dict[str, Any]:
+    """Random :class:`Settings` (as keyword arguments) for an input of ``size`` items."""
+    return {
+        "config": client_config(rng),
+        "interruptions": draw_interruptions(rng, size, kinds),
+        "concurrency": rng.choice((1, 3, 8, 16)),
+        "max_attempts": rng.randint(1, 5),
+        "breaker": rng.choice((None, 2, 5, 20)),
+        "ordered": rng.random() < 0.3,
+        "streamed": rng.random() < 0.3,
+        "rate_limit": rng.choice((None, None, 2000.0)),
+        "expire_at": rng.choice((None, rng.randint(0, size))),
+    }
+
+
+@dataclass(kw_only=True)
+class Chaos(Settings):
+    """One drawn schedule (see the module docstring)."""
+
+    seed: int
+    items: list[Item]
+    first: dict[int, Item]
+    """Each invoice number's first occurrence: the one that must be stored, with its content."""
+    faults: list[FaultRule]
 
     def first_index(self, key: int) -> int:
         """The input index of ``key``'s first occurrence."""
@@ -102,22 +144,8 @@ def draw(seed: int, *, first_number: int, size: tuple[int, int] = (30, 90)) -> C
         at = items.index(first[number])
         items.insert(rng.randint(at + 1, len(items)), other)
     faults = fault_rules(rng, [("POST", "/invoice"), ("GET", "/invoice/distribution")])
-    config = client_config(rng)
-    interruptions = draw_interruptions(rng, len(items))
     return Chaos(
-        seed=seed,
-        items=items,
-        first=first,
-        faults=faults,
-        config=config,
-        concurrency=rng.choice((1, 3, 8, 16)),
-        max_attempts=rng.randint(1, 5),
-        breaker=rng.choice((None, 2, 5, 20)),
-        ordered=rng.random() < 0.3,
-        streamed=rng.random() < 0.3,
-        rate_limit=rng.choice((None, None, 2000.0)),
-        interruptions=interruptions,
-        expire_at=rng.choice((None, rng.randint(0, len(items)))),
+        seed=seed, items=items, first=first, faults=faults, **draw_settings(rng, len(items))
     )
 
 
@@ -160,6 +188,35 @@ def draw_interruptions(
 ) -> list[tuple[str, int]]:
     """Up to three interruptions, one per run: (kind, after how many results or loop turns)."""
     return [(rng.choice(kinds), rng.randint(0, size)) for _ in range(rng.randint(0, 3))]
+
+
+class RunnerBase:
+    """What the runners of the chaos tests share: one sandbox, one client, one journal; the
+    results of a run collected and checked one by one, tokens expired once mid-run."""
+
+    def __init__(self, chaos: Settings, sandbox: Sandbox, client: ConfirmaClient, journal: Path):
+        self.chaos, self.sandbox, self.client, self.journal = chaos, sandbox, client, journal
+        self.expired = chaos.expire_at is None
+        self.last_requests = -1
+
+    def check(self, result: BatchResult[Any, Any]) -> None:
+        """Check one result as it arrives (the test's rules)."""
+        raise NotImplementedError
+
+    def collect(
+        self, results: list[BatchResult[Any, Any]]
+    ) -> Callable[[BatchResult[Any, Any]], None]:
+        """The ``on_result`` of a run: keep and check each result; expire tokens when due."""
+
+        def on_result(result: BatchResult[Any, Any]) -> None:
+            results.append(result)
+            self.check(result)
+            if not self.expired and len(results) >= (self.chaos.expire_at or 0):
+                self.expired = True
+                self.sandbox.advance(timedelta(seconds=1))  # tokens so far are before the cut
+                self.sandbox.expire_tokens_at(self.sandbox.clock.now())
+
+        return on_result
 
 
 def feed(items: list[T], streamed: bool) -> Iterable[T] | AsyncIterator[T]:

@@ -17,17 +17,17 @@ import itertools
 import json
 import random
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from confirma_async import BatchResult, CircuitOpenError, ClientConfig, InvoiceAction
+from confirma_async import BatchResult, CircuitOpenError, InvoiceAction
 from confirma_async.batch.actions import default_action_key
 from confirma_async.models import from_wire
 from confirma_async.testing import FaultRule, ReceivedRequest, Sandbox, sample_invoice
 
-from ..chaos import client_config, draw_interruptions, fault_rules
+from ..chaos import Settings, draw_settings, fault_rules
 
 ENDPOINT = "POST /invoice/action"
 CODES = ("COMMENT", "OBJECTION", "EXTEND_DUE_DATE", "WITHDRAW_CASE", "CHAOS_NOTE")
@@ -35,9 +35,9 @@ FIRST = 740_000_001
 INVALID = "chaos: no target"
 
 
-@dataclass
-class ActionChaos:
-    """One drawn schedule (see the module docstring)."""
+@dataclass(kw_only=True)
+class ActionChaos(Settings):
+    """One drawn schedule (see the module docstring); interruptions may also be ``hold``."""
 
     seed: int
     invoices: list[dict[str, Any]]
@@ -46,16 +46,6 @@ class ActionChaos:
     missing: set[str]
     """Comments of the actions aimed at an invoice that does not exist (404, never queued)."""
     faults: list[FaultRule]
-    config: ClientConfig
-    concurrency: int
-    max_attempts: int
-    breaker: int | None
-    ordered: bool
-    streamed: bool
-    rate_limit: float | None
-    interruptions: list[tuple[str, int]] = field(default_factory=list)
-    """Per run: (``break``|``cancel``|``ticks``|``hold``, after how many results/turns)."""
-    expire_at: int | None = None
 
     def describe(self) -> str:
         """One line for failure messages: how to rerun this schedule."""
@@ -100,22 +90,13 @@ def draw_actions(seed: int) -> ActionChaos:
     if rng.random() < 0.5:
         invalid = {"code": "COMMENT", "comment": INVALID, "data": {}}
         items.insert(rng.randint(0, len(items)), invalid)
-    faults = fault_rules(rng, [("POST", "/invoice/action")])
     return ActionChaos(
         seed=seed,
         invoices=invoices,
         items=items,
         missing=missing,
-        faults=faults,
-        config=client_config(rng),
-        concurrency=rng.choice((1, 3, 8, 16)),
-        max_attempts=rng.randint(1, 5),
-        breaker=rng.choice((None, 2, 5, 20)),
-        ordered=rng.random() < 0.3,
-        streamed=rng.random() < 0.3,
-        rate_limit=rng.choice((None, None, 2000.0)),
-        interruptions=draw_interruptions(rng, len(items), ("break", "cancel", "ticks", "hold")),
-        expire_at=rng.choice((None, rng.randint(0, len(items)))),
+        faults=fault_rules(rng, [("POST", "/invoice/action")]),
+        **draw_settings(rng, len(items), ("break", "cancel", "ticks", "hold")),
     )
 
 

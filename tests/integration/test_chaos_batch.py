@@ -39,9 +39,9 @@ from confirma_async.batch.invoices import _from_dict
 from confirma_async.batch.jobs import digest
 from confirma_async.testing import ManualClock, Sandbox, SandboxConfig
 
-from ..chaos import Chaos, Item, check_stored_exactly_once, draw, drive, feed, seeds
+from ..chaos import Chaos, Item, RunnerBase, check_stored_exactly_once, draw, drive, feed, seeds
 from .conftest import aliases_for
-from .test_batch_sandbox import batch_tasks, expire_tokens_now
+from .test_batch_sandbox import batch_tasks
 
 CREATED, EXISTS, FAILED = BatchStatus.CREATED, BatchStatus.ALREADY_EXISTS, BatchStatus.FAILED
 FIRST = 730_000_001
@@ -67,15 +67,15 @@ def allowed_failure(result: BatchResult[Any, Any], max_attempts: int) -> bool:
     return getattr(error, "outcome_unknown", False) and result.lookups >= 1
 
 
-class Runner:
+class Runner(RunnerBase):
     """Runs the schedule's runs against one sandbox and one client, checking each result."""
 
+    chaos: Chaos
+
     def __init__(self, chaos: Chaos, sandbox: Sandbox, client: ConfirmaClient, journal: Path):
-        self.chaos, self.sandbox, self.client, self.journal = chaos, sandbox, client, journal
+        super().__init__(chaos, sandbox, client, journal)
         self.why = chaos.describe()
-        self.expired = chaos.expire_at is None
         self.created_seen = 0
-        self.last_requests = -1
 
     def check(self, result: BatchResult[Any, Any]) -> None:
         chaos, why = self.chaos, f"{self.chaos.describe()}: {result!r}"
@@ -97,24 +97,10 @@ class Runner:
         """One run; its results, or ``None`` if it was interrupted."""
         chaos = self.chaos
         stop = chaos.interruptions[number] if number < len(chaos.interruptions) else None
-        batch = self.client.batch(
-            chaos.concurrency,
-            ordered=chaos.ordered,
-            journal=self.journal,
-            max_attempts=chaos.max_attempts,
-            breaker_threshold=chaos.breaker,
-            rate_limit=chaos.rate_limit,
-        )
+        batch = chaos.batch(self.client, self.journal)
         results: list[BatchResult[Any, Any]] = []
-
-        def on_result(result: BatchResult[Any, Any]) -> None:
-            results.append(result)
-            self.check(result)
-            if not self.expired and len(results) >= (chaos.expire_at or 0):
-                self.expired = True
-                expire_tokens_now(self.sandbox)
-
-        await drive(batch.submit_invoices(feed(chaos.items, chaos.streamed)), stop, on_result)
+        stream = batch.submit_invoices(feed(chaos.items, chaos.streamed))
+        await drive(stream, stop, self.collect(results))
         assert batch_tasks() == [], self.why  # no worker outlives its stream
         self.last_requests = batch.stats.requests
         statuses = Counter(
