@@ -235,13 +235,15 @@ async def drive(
     stop: tuple[str, int] | None,
     on_result: Callable[[BatchResult[Any, Any]], None],
     faults: Faults | None = None,
+    held_endpoint: tuple[str, str] = ("*", "*"),
 ) -> None:
     """Consume ``stream`` (handing each result to ``on_result``) until it ends or ``stop`` says.
 
     ``stop`` is (kind, k): ``break`` leaves the stream after k results; ``cancel`` cancels its
     task after k results; ``ticks`` cancels it after k event-loop turns; ``hold`` (needs
-    ``faults``) holds the next request of the sandbox after k results and cancels the task once
-    that request is in flight, so an item is surely between sent and answered when it stops.
+    ``faults``) holds the next request to ``held_endpoint`` (method, path) after k results and
+    cancels the task once that request is in flight, so an item is surely between sent and
+    answered when it stops.
     """
     reached = asyncio.Event()
 
@@ -264,7 +266,7 @@ async def drive(
         waiter.cancel()
         if stop[0] == "hold" and not task.done():
             assert faults is not None
-            held = faults.hold(count=1)
+            held = faults.hold(*held_endpoint, count=1)
             in_flight = asyncio.create_task(held.wait_held(1))
             await asyncio.wait([task, in_flight], return_when=asyncio.FIRST_COMPLETED)
             in_flight.cancel()

@@ -126,7 +126,7 @@ class Runner(RunnerBase):
         if stop is None:
             summary = await batch.run(stream, on_result=on_result)
         else:
-            await drive(stream, stop, on_result, self.sandbox.faults)
+            await drive(stream, stop, on_result, self.sandbox.faults, ("POST", "/invoice/action"))
         assert batch_tasks() == [], self.why  # no worker outlives its stream
         self.last_requests = batch.stats.requests
         check_journal_agrees(chaos, self.journal, results)
