@@ -119,6 +119,8 @@ class ActionJobs(Generic[T]):
                 error = exc
                 ctx.record(exc)
                 if may_resend(exc):
+                    if run.attempts < ctx.max_attempts:
+                        run.refused_before_resend(exc)  # a stop during the pause: not in doubt
                     continue
                 return run.done(BatchStatus.FAILED, error=exc, unknown=exc.outcome_unknown)
             ctx.record(None)

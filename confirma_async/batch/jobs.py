@@ -135,6 +135,7 @@ class Run(Generic[T, R]):
         "key",
         "kind",
         "lookups",
+        "refused",
         "started",
         "unique",
     )
@@ -161,6 +162,8 @@ class Run(Generic[T, R]):
         """Registered in ``ctx.duplicates``: its result releases later copies of its key."""
         self.attempts = 0
         self.lookups = 0
+        self.refused = False
+        """The journal says the last attempt was refused (see :meth:`refused_before_resend`)."""
         self.started = time.perf_counter()
 
     def start_attempt(self) -> CircuitOpenError | None:
@@ -172,13 +175,32 @@ class Run(Generic[T, R]):
         held = ctx.held()
         if held is not None:
             return held
-        if self.attempts == 0:
+        if self.attempts == 0 or self.refused:
+            self.refused = False
             if ctx.journal is not None:
                 ctx.journal.sending(self.kind, self.key, self.content)
-        else:
+        if self.attempts:
             ctx.stats.resends += 1
         self.attempts += 1
         return None
+
+    def refused_before_resend(self, error: ConfirmaError) -> None:
+        """Journal that the last attempt was provably not applied (429, refused connection).
+
+        Written before the wait for the re-send: a run that stops during that wait leaves the
+        item to be sent again by the next run, not in doubt. The re-send journals ``SENDING``.
+        """
+        journal = self.ctx.journal
+        if journal is not None:
+            journal.finished(
+                self.kind,
+                self.key,
+                _FAILED.value,
+                unknown=False,
+                attempts=self.attempts,
+                error=type(error).__name__,
+            )
+            self.refused = True
 
     def done(
         self,

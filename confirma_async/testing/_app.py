@@ -54,6 +54,14 @@ def _drop(request: web.Request, *, reset: bool) -> None:
     transport.abort() if reset else transport.close()
 
 
+async def _read_body(request: web.Request) -> bytes | None:
+    """The request's body for the request log (``None`` if the client left while sending it)."""
+    try:
+        return await request.read()  # kept by aiohttp: the handler reads the same bytes
+    except ConnectionError:
+        return None
+
+
 def _http_error(exc: web.HTTPException) -> web.Response:
     if exc.status == 405:
         resp = json_response(error_body("METHOD_NOT_ALLOWED", "method not allowed"), 405)
@@ -102,10 +110,14 @@ def make_middleware(state: SandboxState, faults: Faults, stopping: asyncio.Event
         record = state.tokens.get(request.headers.get(_wire.API_KEY_HEADER, ""))
         client = None if record is None else record.client_id
         state.client_requests[(client, endpoint)] += 1
+        entry = None
         if state.received is not None:
-            state.record(endpoint, client, request.headers)
+            body = await _read_body(request) if state.record_bodies else None
+            entry = state.record(endpoint, client, request.headers, body)
         state.count_connection(request.transport)
         decision = faults.decide(request.method, rel, client)
+        if entry is not None and decision.outcome is not None:
+            entry.fault = decision.outcome.kind
         if decision.hold is not None and not await _released(decision.hold, stopping):
             _drop(request, reset=False)  # the sandbox is stopping: never applied, never answered
             return web.Response(status=499)
@@ -115,6 +127,8 @@ def make_middleware(state: SandboxState, faults: Faults, stopping: asyncio.Event
         kind = rule.kind if rule else None
         if rule is not None and kind in ("error", "rate_limit"):
             resp: web.StreamResponse = _injected(rule)
+            if entry is not None:
+                entry.status = resp.status
         elif kind == "drop":
             with contextlib.suppress(ConnectionError):  # the client may have left already
                 await request.read()
@@ -122,6 +136,8 @@ def make_middleware(state: SandboxState, faults: Faults, stopping: asyncio.Event
             return web.Response(status=499)
         else:
             resp = await _handle(state, request, handler)
+            if entry is not None:
+                entry.status = resp.status
             if kind == "commit_drop":
                 _drop(request, reset=True)
                 return resp

@@ -17,9 +17,13 @@ from ._invoice import StoredInvoice
 from ._money import AgencyLedger, PaymentRecord, Settlement
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ReceivedRequest:
-    """One API request as the sandbox received it (``Sandbox.record_requests()``)."""
+    """One API request as the sandbox received it (``Sandbox.record_requests()``).
+
+    Logged on arrival; the sandbox fills in ``fault`` and ``status`` as the request proceeds
+    (read them, do not change them).
+    """
 
     endpoint: str
     """``"METHOD /path"`` (the path after the API prefix)."""
@@ -27,6 +31,14 @@ class ReceivedRequest:
     """The client whose token the request carried (``None``: no token of a client)."""
     headers: Mapping[str, str]
     """The request's headers, without the API key."""
+    body: bytes | None = None
+    """The raw body, when recording with ``bodies=True`` (else ``None``)."""
+    fault: str | None = None
+    """The kind of the fault rule that decided the request (``error``, ``rate_limit``, ``drop``,
+    ``commit_drop``, ``slow``), or ``None``: handled normally (latency and holds are not named)."""
+    status: int | None = None
+    """The status the sandbox answered (a ``commit_drop`` or ``slow`` request: the one it had
+    ready); ``None`` while in progress, after a ``drop``, or if the client left before it."""
 
 
 class Inspection:

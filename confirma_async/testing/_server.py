@@ -148,16 +148,21 @@ class Sandbox:
             return counts[(client_id, endpoint)]
         return sum(n for (client, _), n in counts.items() if client == client_id)
 
-    def record_requests(self) -> list[ReceivedRequest]:
+    def record_requests(self, *, bodies: bool = False) -> list[ReceivedRequest]:
         """Log every API request from now on; the live log (``endpoint``, ``client_id``, headers).
 
         ``client_id`` is the client whose token the request carried, so a test can check that
         each request went with the credentials it was meant for (tag requests with a header of
         your own, e.g. ``client.with_options(headers={"X-Test-Creditor": ...})``). The API key
-        itself is never kept. Calling it again returns the same log.
+        itself is never kept. Each entry also tells what became of the request: the ``fault``
+        that decided it and the ``status`` answered. ``bodies=True`` keeps each request's raw
+        ``body`` too (read on arrival, before any fault), so a test can count the requests
+        received per item, faulted ones included. Calling it again returns the same log (and
+        ``bodies=True`` then starts keeping bodies).
         """
         if self.state.received is None:
             self.state.received = []
+        self.state.record_bodies = self.state.record_bodies or bodies
         return self.state.received
 
     def add_client(self, name: str, expires_at: datetime | None = None) -> tuple[str, str]:

@@ -71,6 +71,8 @@ class SandboxState(Inspection):
         self.client_requests: Counter[tuple[str | None, str]] = Counter()
         """Requests per (client id of the token sent, or ``None``; ``"METHOD /path"``)."""
         self.received: list[ReceivedRequest] | None = None
+        self.record_bodies = False
+        """Whether the request log keeps each request's body (``record_requests(bodies=True)``)."""
         self.connections = 0
         """How many TCP connections have sent API requests (each counted once)."""
         self._seen_connections: weakref.WeakSet[object] = weakref.WeakSet()
@@ -80,11 +82,20 @@ class SandboxState(Inspection):
         """The seeded client that owns the generated records."""
         return self.tokens.default_client.client_id
 
-    def record(self, endpoint: str, client_id: str | None, headers: Mapping[str, str]) -> None:
+    def record(
+        self,
+        endpoint: str,
+        client_id: str | None,
+        headers: Mapping[str, str],
+        body: bytes | None = None,
+    ) -> ReceivedRequest | None:
         """Log one API request (while recording: ``Sandbox.record_requests()``); no API key."""
-        if self.received is not None:
-            kept = {k: v for k, v in headers.items() if k.lower() != _API_KEY}
-            self.received.append(ReceivedRequest(endpoint, client_id, kept))
+        if self.received is None:
+            return None
+        kept = {k: v for k, v in headers.items() if k.lower() != _API_KEY}
+        entry = ReceivedRequest(endpoint, client_id, kept, body)
+        self.received.append(entry)
+        return entry
 
     def count_connection(self, transport: object | None) -> None:
         """Count the connection a request came on, the first time it is seen."""

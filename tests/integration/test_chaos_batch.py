@@ -18,11 +18,8 @@ A failure names its seed; ``CONFIRMA_CHAOS_SEEDS=N`` reruns it (see ``tests/chao
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +39,9 @@ from confirma_async.batch.invoices import _from_dict
 from confirma_async.batch.jobs import digest
 from confirma_async.testing import ManualClock, Sandbox, SandboxConfig
 
-from ..chaos import Chaos, Item, check_stored_exactly_once, draw, seeds
+from ..chaos import Chaos, Item, RunnerBase, check_stored_exactly_once, draw, drive, feed, seeds
 from .conftest import aliases_for
-from .test_batch_sandbox import batch_tasks, expire_tokens_now
+from .test_batch_sandbox import batch_tasks
 
 CREATED, EXISTS, FAILED = BatchStatus.CREATED, BatchStatus.ALREADY_EXISTS, BatchStatus.FAILED
 FIRST = 730_000_001
@@ -70,26 +67,15 @@ def allowed_failure(result: BatchResult[Any, Any], max_attempts: int) -> bool:
     return getattr(error, "outcome_unknown", False) and result.lookups >= 1
 
 
-def source(chaos: Chaos) -> Iterable[Item] | AsyncIterator[Item]:
-    """The input as the schedule wants it: the list, or an async generator over it."""
-
-    async def streamed() -> AsyncIterator[Item]:
-        for item in chaos.items:
-            await asyncio.sleep(0)  # an input that suspends between items, as a reader does
-            yield item
-
-    return streamed() if chaos.streamed else chaos.items
-
-
-class Runner:
+class Runner(RunnerBase):
     """Runs the schedule's runs against one sandbox and one client, checking each result."""
 
+    chaos: Chaos
+
     def __init__(self, chaos: Chaos, sandbox: Sandbox, client: ConfirmaClient, journal: Path):
-        self.chaos, self.sandbox, self.client, self.journal = chaos, sandbox, client, journal
+        super().__init__(chaos, sandbox, client, journal)
         self.why = chaos.describe()
-        self.expired = chaos.expire_at is None
         self.created_seen = 0
-        self.last_requests = -1
 
     def check(self, result: BatchResult[Any, Any]) -> None:
         chaos, why = self.chaos, f"{self.chaos.describe()}: {result!r}"
@@ -111,42 +97,10 @@ class Runner:
         """One run; its results, or ``None`` if it was interrupted."""
         chaos = self.chaos
         stop = chaos.interruptions[number] if number < len(chaos.interruptions) else None
-        batch = self.client.batch(
-            chaos.concurrency,
-            ordered=chaos.ordered,
-            journal=self.journal,
-            max_attempts=chaos.max_attempts,
-            breaker_threshold=chaos.breaker,
-            rate_limit=chaos.rate_limit,
-        )
+        batch = chaos.batch(self.client, self.journal)
         results: list[BatchResult[Any, Any]] = []
-        reached = asyncio.Event()
-
-        async def consume() -> None:
-            async with batch.submit_invoices(source(chaos)) as stream:
-                async for result in stream:
-                    results.append(result)
-                    self.check(result)
-                    if not self.expired and len(results) >= (chaos.expire_at or 0):
-                        self.expired = True
-                        expire_tokens_now(self.sandbox)
-                    if stop is not None and len(results) >= stop[1]:
-                        if stop[0] == "break":
-                            return
-                        reached.set()
-
-        task = asyncio.create_task(consume())
-        if stop is not None and stop[0] != "break":
-            if stop[0] == "cancel":
-                waiter = asyncio.create_task(reached.wait())
-                await asyncio.wait([task, waiter], return_when=asyncio.FIRST_COMPLETED)
-                waiter.cancel()
-            else:
-                for _ in range(stop[1]):  # event-loop turns, not time
-                    await asyncio.sleep(0)
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        stream = batch.submit_invoices(feed(chaos.items, chaos.streamed))
+        await drive(stream, stop, self.collect(results))
         assert batch_tasks() == [], self.why  # no worker outlives its stream
         self.last_requests = batch.stats.requests
         statuses = Counter(

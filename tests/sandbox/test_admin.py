@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import aiohttp
 import pytest
 
 from confirma_async._core.json import dumps, loads
@@ -117,3 +119,36 @@ async def test_a_recorded_request_names_the_client_whose_token_it_carried_never_
     ]
     assert all("x-api-key" not in {k.lower() for k in r.headers} for r in log)
     assert confirma_sandbox.record_requests() is log
+
+
+async def test_a_request_log_keeps_bodies_only_when_asked(
+    api: Api, confirma_sandbox: Sandbox
+) -> None:
+    log = confirma_sandbox.record_requests()
+    await api.post("/invoice", sample_invoice(1))
+    confirma_sandbox.record_requests(bodies=True)
+    await api.post("/invoice", sample_invoice(2))
+    assert [entry.body for entry in log] == [None, dumps(sample_invoice(2))]
+
+
+async def test_a_logged_request_tells_the_fault_that_decided_it_and_the_status_answered(
+    api: Api, confirma_sandbox: Sandbox
+) -> None:
+    log = confirma_sandbox.record_requests(bodies=True)
+    faults = confirma_sandbox.faults
+    faults.fail_next(1, "POST", "/invoice", status=502)
+    faults.rate_limit_next(1, "POST", "/invoice")
+    faults.drop_next(1, "POST", "/invoice")
+    faults.drop_next(1, "POST", "/invoice", commit=True)
+    for _ in range(4):
+        with contextlib.suppress(aiohttp.ClientError):
+            await api.post("/invoice", sample_invoice(3))
+    await api.post("/invoice", sample_invoice(3))
+    assert [(entry.fault, entry.status) for entry in log] == [
+        ("error", 502),  # answered by the fault, never applied
+        ("rate_limit", 429),
+        ("drop", None),  # read, never answered
+        ("commit_drop", 201),  # applied: the answer it had ready was never sent
+        (None, 409),
+    ]
+    assert all(entry.body == dumps(sample_invoice(3)) for entry in log)  # faulted ones too
