@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from ..errors import ConfirmaError, RequestValidationError
+from ..errors import ConfirmaError, JournalError, RequestValidationError
 from ..models.actions import ActionsRequest, InvoiceAction, QueuedAction
 from .jobs import (
     Context,
@@ -37,6 +37,11 @@ def default_action_key(action: InvoiceAction, occurrence: int = 1) -> str:
     change the keys of the others; the ``occurrence``-th identical action in one input gets
     ``#occurrence`` appended (from the second on).
     """
+    key = _default_key(action, content_of(action))
+    return key if occurrence == 1 else f"{key}#{occurrence}"
+
+
+def _default_key(action: InvoiceAction, content: int) -> str:
     data = action.data
     target = (
         f"invoice={data.invoice_number}"
@@ -44,8 +49,15 @@ def default_action_key(action: InvoiceAction, occurrence: int = 1) -> str:
         else f"case={data.case_id}"
     )
     code = getattr(action.code, "value", action.code)
-    key = f"{code}/{target}/{content_of(action):016x}"
-    return key if occurrence == 1 else f"{key}#{occurrence}"
+    return f"{code}/{target}/{content:016x}"
+
+
+def _changed(key: BatchKey) -> JournalError:
+    return JournalError(
+        f"action {key!r}: the journal recorded other content for this key (it was sent with "
+        "other fields); not sent again. Use another key or journal, or "
+        "accept_journal_mismatch=True to go by what the journal recorded"
+    )
 
 
 class ActionJobs(Generic[T]):
@@ -60,14 +72,21 @@ class ActionJobs(Generic[T]):
 
     def prepare(self, index: int, item: T) -> Prepared[T, QueuedAction]:
         """A finished result (invalid, or known per the journal) or the coroutine that sends."""
+        journal = self._ctx.journal
         try:
             action = as_model(item, InvoiceAction, "action")
             request = ActionsRequest(actions=[action])
-            key = self._key_of(index, action)
+            content = None if journal is None else content_of(action)
+            key = self._key_of(index, action, content)
         except Exception as exc:  # one bad item never stops the batch
             return invalid(item, index, None, exc)
-        journal = self._ctx.journal
         entry = journal.get(self.kind, key) if journal is not None else None
+        if (
+            entry is not None
+            and self._ctx.strict_journal
+            and entry.content not in (None, 0, content)
+        ):
+            return invalid(item, index, key, _changed(key))
         if entry is not None and (entry.done or entry.maybe_sent):
             self._ctx.log.info(
                 "confirma_batch_skip",
@@ -78,16 +97,16 @@ class ActionJobs(Generic[T]):
             return from_journal(item, index, key, entry)
         if (held := self._ctx.held()) is not None:
             return invalid(item, index, key, held)
-        run: Run[T, QueuedAction] = Run(self._ctx, self.kind, index, item, key)
+        run: Run[T, QueuedAction] = Run(self._ctx, self.kind, index, item, key, content=content)
         return run.guard(self._submit, run, request)
 
-    def _key_of(self, index: int, action: InvoiceAction) -> BatchKey:
+    def _key_of(self, index: int, action: InvoiceAction, content: int | None) -> BatchKey:
         if self._key is None:
-            first = default_action_key(action)
+            first = _default_key(action, content or content_of(action))
             if self._ctx.journal is None:  # keys only need to be unique for the journal
                 return first
             occurrence = self._seen[first] = self._seen.get(first, 0) + 1
-            return first if occurrence == 1 else default_action_key(action, occurrence)
+            return first if occurrence == 1 else f"{first}#{occurrence}"
         try:
             key = self._key(action)
         except Exception as exc:
