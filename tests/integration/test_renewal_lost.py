@@ -19,7 +19,7 @@ from confirma_async import (
 )
 from confirma_async.testing import Sandbox
 
-from .conftest import FAST, TODAY, make_invoice
+from .conftest import TODAY, make_invoice
 
 
 def lost_renewal(error: BaseException) -> APIConnectionError:
