@@ -40,11 +40,12 @@ from confirma_async import (
     ConfirmaClient,
     ConfirmaError,
     DuplicateInputError,
+    FileTokenStore,
 )
 from confirma_async.batch.invoices import _from_dict
 from confirma_async.testing import FaultRule, ManualClock, Sandbox, SandboxConfig
 
-from ..chaos import Chaos, check_stored_exactly_once, draw, seeds
+from ..chaos import Chaos, Item, check_stored_exactly_once, draw, seeds
 from .renew_chaos import RenewWatch, caused_by_renewal
 from .test_batch_sandbox import batch_tasks, expire_tokens_now
 from .test_chaos_batch import allowed_failure
@@ -53,6 +54,7 @@ CREATED, EXISTS, FAILED = BatchStatus.CREATED, BatchStatus.ALREADY_EXISTS, Batch
 FIRST = 740_000_001
 MAX_RUNS, CALM_AFTER = 10, 5  # runs after CALM_AFTER meet no fault, so every schedule ends
 QUICK = [7, 9, 24, 30, 53]  # about 0.3 s each; every fault kind, lock-outs, cancellations
+SHARED = [9, 24]
 LIFETIME = timedelta(minutes=30)  # of a renewed token; the client's windows: 10 min, 1 min
 PAUSE = timedelta(seconds=31)  # past the client's failed-renewal pause
 STEPS = (PAUSE, timedelta(minutes=9), timedelta(minutes=21), timedelta(minutes=29, seconds=30))
@@ -79,21 +81,26 @@ def renew_faults(rng: random.Random) -> list[FaultRule]:
 
 
 class Renewals:
-    """One seed's client, sandbox and schedule, and what was seen of them."""
+    """One seed's clients, sandbox and schedule, and what was seen of them.
 
-    def __init__(self, seed: int, chaos: Chaos, sandbox: Sandbox, journal: Path) -> None:
-        self.seed, self.chaos, self.sandbox, self.journal = seed, chaos, sandbox, journal
+    With two clients each uploads its share of the invoices (by number: repeats go together)
+    with a journal of its own, and both share one ``FileTokenStore`` (A70, A77).
+    """
+
+    def __init__(self, seed: int, chaos: Chaos, sandbox: Sandbox, n: int, tmp: Path) -> None:
+        self.chaos, self.sandbox = chaos, sandbox
         self.rng = random.Random(seed * 7919)
-        self.why = f"{chaos.describe()} (test_chaos_renew)"
+        self.why = f"{chaos.describe()} (test_chaos_renew, {n} client(s))"
         self.watch = RenewWatch(sandbox)
         self.held = [sandbox.client_token]
-        """Every token the client was given: the first, each renewed one, the operator's."""
-        self.lockouts = 0
-        self.client: ConfirmaClient
+        """Every token the clients were given: the first, each renewed one, the operator's."""
+        self.clients: list[ConfirmaClient] = []
+        shares = [[i for i, item in enumerate(chaos.items) if key(item) % n == k] for k in range(n)]
+        self.shares = [share for share in shares if share]
+        """Per client, the input indexes of its invoices."""
+        self.journals = [tmp / f"renew-{seed}-{k}.jsonl" for k in range(len(self.shares))]
+        self.lockouts = self.failed = self.steps = 0
         self.last_requests = -1
-        self.failed = 0
-        self.steps = 0
-        """Clock events so far (the first one expires every token)."""
         known = self.rng.random() < 0.5  # the first token's expiry is known: renewed ahead
         self.first_expiry = sandbox.clock.now() + LIFETIME if known else None
         self.config = ClientConfig(
@@ -107,12 +114,12 @@ class Renewals:
     async def renewed(self, token: str, _: datetime | None) -> None:
         self.held.append(token)
 
-    def check(self, result: BatchResult[Any, Any]) -> None:
+    def check(self, result: BatchResult[Any, Any], share: list[int]) -> None:
         why, chaos = f"{self.why}: {result!r}", self.chaos
         stored = self.sandbox.state.accepted_count(result.key)
         if result.status is CREATED:
             assert stored == 1, why
-            assert result.index == chaos.first_index(result.key), why
+            assert share[result.index] == chaos.first_index(result.key), why
         elif result.status is EXISTS:
             assert stored == 1, why
             assert _from_dict(result.item) == _from_dict(chaos.first[result.key]), why
@@ -137,16 +144,16 @@ class Renewals:
         self.sandbox.advance(PAUSE)
         self.watch.event += 1
 
-    async def read(self, turns: int) -> None:
+    async def read(self, client: ConfirmaClient, turns: int) -> None:
         """Reads beside the upload; a failure is one a renewal caused, or a 401."""
         today = self.sandbox.clock.now().date()
         for n in range(turns):
             failure: ConfirmaError | None = None
             try:
                 if n % 2:
-                    await self.client.payments.payments_window(today, today)
+                    await client.payments.payments_window(today, today)
                 else:
-                    await self.client.invoices.distribution_window(date(2025, 12, 1), today)
+                    await client.invoices.distribution_window(date(2025, 12, 1), today)
             except ConfirmaError as exc:
                 failure = exc
             if failure is not None:
@@ -156,7 +163,7 @@ class Renewals:
             await asyncio.sleep(0)  # a failure shared without I/O still lets the upload on
 
     async def run(self, calm: bool) -> list[BatchResult[Any, Any]] | None:
-        """One run of the upload with reads beside it; its results, or ``None`` if cut short."""
+        """One run of the uploads with reads beside them; the results, or ``None`` if cut short."""
         rng, chaos = self.rng, self.chaos
         span = range(len(chaos.items) * 3 // 4)  # an event has results after it
         events = sorted(rng.sample(span, rng.randint(2, 5)))
@@ -164,15 +171,21 @@ class Renewals:
             events = events[:1] if self.steps == 0 else []
         stop = None if calm or rng.random() < 0.5 else (rng.choice(("break", "cancel", "ticks")))
         stop_at = rng.randint(0, len(chaos.items))
-        batch = self.client.batch(rng.choice((1, 4, 16)), journal=self.journal, max_attempts=1)
         results: list[BatchResult[Any, Any]] = []
+        per_client: list[list[BatchResult[Any, Any]]] = [[] for _ in self.shares]
         reached = asyncio.Event()
+        batches = [
+            client.batch(rng.choice((1, 4, 16)), journal=journal, max_attempts=1)
+            for client, journal in zip(self.clients, self.journals, strict=False)
+        ]
 
-        async def upload() -> None:
-            async with batch.submit_invoices(chaos.items) as stream:
+        async def upload(k: int) -> None:
+            items = [chaos.items[i] for i in self.shares[k]]
+            async with batches[k].submit_invoices(items) as stream:
                 async for result in stream:
                     results.append(result)
-                    self.check(result)
+                    per_client[k].append(result)
+                    self.check(result, self.shares[k])
                     while events and len(results) > events[0]:
                         events.pop(0)
                         self.step()
@@ -181,31 +194,33 @@ class Renewals:
                             return
                         reached.set()
 
-        task = asyncio.create_task(upload())
-        reader = asyncio.create_task(self.read(rng.randint(4, 16)))
+        uploads = [asyncio.create_task(upload(k)) for k in range(len(self.shares))]
+        readers = [asyncio.create_task(self.read(c, rng.randint(4, 16))) for c in self.clients]
         if stop in ("cancel", "ticks"):
             if stop == "cancel":
                 waiter = asyncio.create_task(reached.wait())
-                await asyncio.wait([task, waiter], return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait([*uploads, waiter], return_when=asyncio.FIRST_COMPLETED)
                 waiter.cancel()
             else:
                 for _ in range(stop_at):  # event-loop turns, not time
                     await asyncio.sleep(0)
-            task.cancel()
-            if rng.random() < 0.5:
-                reader.cancel()
-        for running in (task, reader):
+            for task in uploads + [r for r in readers if rng.random() < 0.5]:
+                task.cancel()
+        for running in uploads + readers:
             with contextlib.suppress(asyncio.CancelledError):
                 await running
         assert batch_tasks() == [], self.why  # no worker outlives its stream
-        self.last_requests = batch.stats.requests
-        complete = sorted(r.index for r in results) == list(range(len(chaos.items)))
-        return results if complete else None
+        self.last_requests = sum(batch.stats.requests for batch in batches)
+        for share, mine in zip(self.shares, per_client, strict=True):
+            if sorted(r.index for r in mine) != list(range(len(share))):
+                return None
+        return results
 
     async def between_runs(self) -> None:
         """Let renewals still on their way end (A100), then recover a lock-out as an operator."""
-        renewing = self.client.tokens._renewing  # a renewal whose caller was cancelled
-        await asyncio.gather(*renewing, return_exceptions=True)
+        for client in self.clients:
+            renewing = client.tokens._renewing  # a renewal whose caller was cancelled
+            await asyncio.gather(*renewing, return_exceptions=True)
         record = self.sandbox.state.tokens.get(self.held[-1])
         assert record is not None, self.why
         if record.revoked:  # its renewal was applied but the answer lost: nothing else recovers
@@ -213,7 +228,7 @@ class Renewals:
             assert self.watch.applied[-1][2] not in self.held, self.why
             self.lockouts += 1
             token = self.sandbox.create_token()
-            await self.client.tokens.set_token(token)
+            await self.clients[0].tokens.set_token(token)  # stored: the others read it on a 401
             self.held.append(token)
 
     def settled(self, results: list[BatchResult[Any, Any]]) -> bool:
@@ -221,23 +236,26 @@ class Renewals:
         return all(
             r.ok
             for r in results
-            if r.index == self.chaos.first_index(r.key)
-            or _from_dict(r.item) == _from_dict(first[r.key])
+            if _from_dict(r.item) == _from_dict(first[r.key])  # the first or an exact repeat
         )
 
-    def check_journal(self) -> None:
-        lines = [json.loads(line) for line in self.journal.read_text().splitlines()[1:]]
-        last = {line["key"]: line["status"] for line in lines}
+    def check_journals(self) -> None:
+        last: dict[int, str] = {}
+        for journal in self.journals:
+            lines = [json.loads(line) for line in journal.read_text().splitlines()[1:]]
+            last.update((line["key"], line["status"]) for line in lines)
+            created = [line["key"] for line in lines if line["status"] == "CREATED"]
+            assert len(created) == len(set(created)), self.why
         assert set(last) == set(self.chaos.first), self.why
         assert set(last.values()) <= {"CREATED", "ALREADY_EXISTS"}, self.why
-        created = [line["key"] for line in lines if line["status"] == "CREATED"]
-        assert len(created) == len(set(created)), self.why
 
     async def end(self) -> None:
-        """No fault left: the client works with one token; every earlier one is revoked."""
+        """No fault left: the clients work with one token; every earlier one is revoked."""
         today = self.sandbox.clock.now().date()
-        await self.client.payments.payments_window(today, today)
-        assert (await self.client.tokens.validate_token()).is_valid, self.why
+        for client in self.clients:
+            await client.payments.payments_window(today, today)
+            assert (await client.tokens.validate_token()).is_valid, self.why
+        assert len({client.tokens.auth_header() for client in self.clients}) == 1, self.why
         tokens = self.sandbox.state.tokens
         for token in self.held[:-1]:
             record = tokens.get(token)
@@ -245,30 +263,41 @@ class Renewals:
             assert record.revoked, self.why
         assert self.watch.applied, self.why
         assert self.watch.applied[-1][2] == self.held[-1] or self.lockouts, self.why
-        self.watch.check_no_storm(self.why)
+        self.watch.check_no_storm(self.why, clients=len(self.clients))
         lost = sum(1 for _, _, new in self.watch.applied if new not in self.held)
         assert self.lockouts <= lost, self.why  # the operator only stepped in after a lost answer
 
 
-async def run_renewal_chaos(seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def key(item: Item) -> int:
+    number: int = item["invoice"]["header"]["number"]
+    return number
+
+
+async def run_renewal_chaos(
+    seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clients: int = 1
+) -> None:
     chaos = draw(seed, first_number=FIRST, size=(15, 40))
     config = SandboxConfig(seed=seed, distribution_failure_rate=0, token_lifetime=LIFETIME)
     sandbox = Sandbox(config, clock=ManualClock())
     for rule in renew_faults(random.Random(seed)):
         sandbox.faults.add(rule)
-    schedule = Renewals(seed, chaos, sandbox, tmp_path / f"renew-{seed}.jsonl")
-    async with (
-        sandbox,
-        ConfirmaClient(
-            api_key=sandbox.client_token,
-            base_url=sandbox.base_url,
-            config=schedule.config,
-            clock=sandbox.clock.now,
-            token_expires_at=schedule.first_expiry,
-            on_token_renewed=schedule.renewed,
-        ) as client,
-    ):
-        schedule.client = client
+    schedule = Renewals(seed, chaos, sandbox, clients, tmp_path)
+    shared = {} if clients == 1 else {"client_id": sandbox.client_id}
+    async with contextlib.AsyncExitStack() as stack:
+        await stack.enter_async_context(sandbox)
+        for _ in range(clients):
+            store = {} if clients == 1 else {"token_store": FileTokenStore(tmp_path / "t.json")}
+            client = ConfirmaClient(
+                api_key=sandbox.client_token,
+                base_url=sandbox.base_url,
+                config=schedule.config,
+                clock=sandbox.clock.now,
+                token_expires_at=schedule.first_expiry,
+                on_token_renewed=schedule.renewed,
+                **shared,  # type: ignore[arg-type]
+                **store,  # type: ignore[arg-type]
+            )
+            schedule.clients.append(await stack.enter_async_context(client))
         schedule.watch.install(monkeypatch)
         for number in range(MAX_RUNS):
             if number == CALM_AFTER:
@@ -283,9 +312,9 @@ async def run_renewal_chaos(seed: int, tmp_path: Path, monkeypatch: pytest.Monke
             schedule.calm()
         await schedule.between_runs()
         last = await schedule.run(calm=True)  # nothing left: everything from the journal
-        firsts = [r for r in last or () if r.index == chaos.first_index(r.key)]
+        firsts = [r for r in last or () if _from_dict(r.item) == _from_dict(chaos.first[r.key])]
         assert last is not None, schedule.why
-        assert all(r.from_journal for r in firsts), schedule.why
+        assert all(r.from_journal or r.status is EXISTS for r in firsts), schedule.why
         assert schedule.last_requests == 0, schedule.why
         watch = schedule.watch
         print(
@@ -294,7 +323,7 @@ async def run_renewal_chaos(seed: int, tmp_path: Path, monkeypatch: pytest.Monke
             f"faults {dict(sandbox.faults.fired)}"
         )
         check_stored_exactly_once(chaos, sandbox)
-        schedule.check_journal()
+        schedule.check_journals()
         await schedule.end()
 
 
@@ -303,3 +332,10 @@ async def test_renewal_faults_under_a_bulk_upload_store_every_invoice_once_witho
     seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await run_renewal_chaos(seed, tmp_path, monkeypatch)
+
+
+@pytest.mark.parametrize("seed", seeds(SHARED), ids=lambda s: f"seed_{s}")
+async def test_two_clients_sharing_a_token_file_renew_once_per_expiry_through_renewal_faults(
+    seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await run_renewal_chaos(seed, tmp_path, monkeypatch, clients=2)
