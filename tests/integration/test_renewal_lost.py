@@ -9,6 +9,7 @@ whose connection broke, unless told not to).
 
 from __future__ import annotations
 
+import aiohttp
 import pytest
 
 from confirma_async import (
@@ -81,3 +82,29 @@ async def test_validate_is_sent_once_when_its_connection_breaks(
         await client.tokens.validate_token()
 
     assert sandbox.state.requests_received("GET", "/validate") == 1
+
+
+async def test_the_middlewares_of_a_callers_session_still_run_for_the_renewal(
+    confirma_sandbox: Sandbox,
+) -> None:
+    sandbox = confirma_sandbox
+
+    async def tag(
+        request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+    ) -> aiohttp.ClientResponse:
+        request.headers["X-Caller-Middleware"] = "ran"
+        return await handler(request)
+
+    log = sandbox.record_requests()
+    async with (
+        aiohttp.ClientSession(middlewares=(tag,)) as session,
+        ConfirmaClient(
+            api_key=sandbox.client_token, base_url=sandbox.base_url, session=session
+        ) as client,
+    ):
+        sandbox.expire_tokens_at(sandbox.clock.now())
+        await client.payments.payments_window(TODAY, TODAY)  # 401, renewal, replay
+
+    renewals = [r for r in log if r.endpoint == "GET /renew"]
+    assert len(renewals) == 1
+    assert renewals[0].headers.get("X-Caller-Middleware") == "ran"
