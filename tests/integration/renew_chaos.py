@@ -39,11 +39,13 @@ class RenewWatch:
         state, tokens = self.sandbox.state, self.sandbox.state.tokens
         record, renew = state.record, tokens.renew
 
-        def record_and_note(endpoint: str, client: str | None, headers: Mapping[str, str]) -> None:
+        def record_and_note(
+            endpoint: str, client: str | None, headers: Mapping[str, str], *rest: Any
+        ) -> Any:
             if endpoint == f"GET {wire.PATH_RENEW}":
                 key = headers.get(wire.API_KEY_HEADER, "")
                 self.asked[key].append(self.sandbox.clock.now())
-            record(endpoint, client, headers)
+            return record(endpoint, client, headers, *rest)
 
         def renew_and_note(old: TokenRecord, now: datetime) -> TokenRecord:
             new = renew(old, now)
