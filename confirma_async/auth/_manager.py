@@ -24,7 +24,7 @@ from ..errors import AuthenticationError, ConfigurationError, ConfirmaError
 from ..models._aliases import WireAliases
 from ..models._convert import from_wire
 from ..models.onboarding import TokenValidation
-from ._renewal import Secret, parse_renewal, uncancelled
+from ._renewal import Secret, ask_renewal, uncancelled
 from ._shared import StoreLink, store_error
 from ._store import TokenKey, TokenStore
 
@@ -294,10 +294,9 @@ class TokenManager(StoreLink):
         """``GET /renew`` with the token in use; the new token is in use when this returns."""
         started = time.perf_counter()
         query, headers = extras
-        answer = await self._require_requester().send_once(
-            "GET", _wire.PATH_RENEW, self._token.reveal(), params=query, headers=headers, raw=True
+        token, expires_at = await ask_renewal(
+            self._require_requester(), self._token.reveal(), query, headers, self._aliases
         )
-        token, expires_at = parse_renewal(answer, self._aliases)
         self._token = Secret(token)
         self._expires_at = expires_at
         self._generation += 1

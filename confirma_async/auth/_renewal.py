@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from datetime import datetime
 from typing import Any
 
 from .._core import wire as _wire
 from .._core.responses import decode_body
-from ..errors import TokenNotFoundError
+from ..errors import ConfirmaError, TokenNotFoundError
 from ..models._aliases import WireAliases
 from ..models._convert import from_wire
 from ..models.onboarding import RenewedToken
 
-__all__ = ["Secret", "parse_renewal", "uncancelled"]
+__all__ = ["LOST_RENEWAL", "Secret", "ask_renewal", "parse_renewal", "uncancelled"]
+
+LOST_RENEWAL = (
+    "the renewal's outcome is unknown: the server may have revoked the token in use (A20) and "
+    "issued a new one whose answer was lost; if requests keep failing with 401, give the client "
+    "a new token (client.tokens.set_token)"
+)
+"""The note on a renewal error whose outcome is unknown: a possible lock-out, and its way out."""
 
 
 class Secret:
@@ -33,6 +40,29 @@ class Secret:
         return "<secret>"
 
     __str__ = __repr__
+
+
+async def ask_renewal(
+    requester: Any,
+    token: str,
+    query: Mapping[str, str] | None,
+    headers: Mapping[str, str] | None,
+    aliases: WireAliases | None,
+) -> tuple[str, datetime | None]:
+    """``GET /renew`` once with ``token``: the new token and its expiry (A20).
+
+    A failure whose outcome is unknown (a timeout, a broken connection, a 5xx) carries the
+    :data:`LOST_RENEWAL` note: the old token may be revoked and the new one lost.
+    """
+    try:
+        answer = await requester.send_once(
+            "GET", _wire.PATH_RENEW, token, params=query, headers=headers, raw=True
+        )
+    except ConfirmaError as exc:
+        if getattr(exc, "outcome_unknown", False):
+            exc.add_note(LOST_RENEWAL)
+        raise
+    return parse_renewal(answer, aliases)
 
 
 def parse_renewal(answer: Any, aliases: WireAliases | None) -> tuple[str, datetime | None]:

@@ -7,7 +7,8 @@ short acknowledgement (``POST /invoice``) runs without the per-read timer
 CPU than anything else the client adds to a bulk upload's request, and such an answer is bounded
 by ``total_timeout`` anyway (:func:`answer_options`; the outcome of a POST that times out is
 unknown either way; assumption A96). An explicit ``aiohttp.ClientTimeout`` a caller passes is
-used as it is.
+used as it is. The requests sent exactly once (``GET /renew``, ``GET /validate``) also carry a
+middleware that stops aiohttp's own re-send of a GET whose connection broke (:func:`once_options`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ from .._core.checks import check_headers
 from ..config import ClientConfig
 from ..errors import ConfigurationError, RequestValidationError
 
-__all__ = ["answer_options", "call_timeout", "client_timeout", "view_headers", "view_retries"]
+__all__ = [
+    "answer_options",
+    "call_timeout",
+    "client_timeout",
+    "once_options",
+    "view_headers",
+    "view_retries",
+]
 
 
 def client_timeout(config: ClientConfig) -> aiohttp.ClientTimeout:
@@ -93,3 +101,32 @@ def answer_options(
     if config.read_timeout is None or timeout != client_timeout(config):
         return options
     return {**(options or {}), "timeout": attrs.evolve(timeout, sock_read=None)}
+
+
+def once_options(
+    options: Mapping[str, Any] | None, session: aiohttp.ClientSession
+) -> dict[str, Any]:
+    """``options`` for a request sent exactly once, even when its connection breaks.
+
+    aiohttp sends a GET again, silently, when the connection breaks before an answer (RFC 9112
+    section 9.3.1 allows it for idempotent methods). ``GET /renew`` is not idempotent: the
+    server revokes the old token as it issues the new one (A20), so a second send carries a
+    revoked token and its 401 would hide that the renewal's outcome is unknown. A per-request
+    middleware replaces the session's, so the session's own middlewares (a caller's session may
+    have some; aiohttp keeps them in a private attribute) run first, as they would have.
+    """
+    own = tuple(getattr(session, "_middlewares", None) or ())
+    return {**(options or {}), "middlewares": (*own, _not_resent)}
+
+
+async def _not_resent(
+    request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+) -> aiohttp.ClientResponse:
+    try:
+        return await handler(request)
+    except aiohttp.ClientConnectorError:  # never connected: nothing was sent (no re-send either)
+        raise
+    except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError) as exc:
+        # The two errors aiohttp re-sends on; a plain ClientConnectionError it raises as it is.
+        broke = f"{exc} ({type(exc).__name__}; not sent again)"
+        raise aiohttp.ClientConnectionError(broke) from exc

@@ -47,7 +47,7 @@ from ..errors import (
 )
 from . import _call
 from ._call import Call, Params, log_attempt, log_giveup, log_retry, raise_status, renew_first
-from ._options import answer_options, call_timeout, view_headers, view_retries
+from ._options import answer_options, call_timeout, once_options, view_headers, view_retries
 
 __all__ = ["RawAnswer", "Transport"]
 
@@ -221,8 +221,8 @@ class Transport:
         raw: bool = False,
     ) -> Any:
         """One attempt with an explicit token: no retries, no renewal (for validate/renew)."""
-        url = self._url(path)
-        call = Call(method, path, url, params, None, False, headers, raw, self._send_options, token)
+        once = once_options(self._send_options, self._session())  # no re-send by aiohttp either
+        call = Call(method, path, self._url(path), params, None, False, headers, raw, once, token)
         try:
             return await self._attempt(call)
         except Retryable as failure:
