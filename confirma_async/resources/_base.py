@@ -61,10 +61,13 @@ class Resource:
         extra_query: ExtraQuery,
         *,
         decode: Callable[[bytes], Any] | None = None,
+        changes_state: bool = False,
     ) -> Any:
         """``GET path`` with the call's extras; the decoded JSON body (``None`` for 204/empty).
 
         ``decode`` turns the 2xx body's bytes into the result itself (a fast typed decoder).
+        ``changes_state``: the read changes what the server returns next (``unfetchedOnly``), so
+        it is re-sent only when the failure proves it was not applied, as a POST is (A6b, A13).
         """
         return await self._transport.request(
             "GET",
@@ -72,6 +75,7 @@ class Resource:
             params=with_query(params, extra_query),
             headers=check_headers(extra_headers),
             decode=decode,
+            idempotent=False if changes_state else None,
         )
 
     async def _post(

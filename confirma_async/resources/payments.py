@@ -12,7 +12,13 @@ from typing import Unpack
 
 from .._core import wire as _wire
 from .._core.checks import ExtraHeaders, ExtraQuery, check_extras, window
-from ..errors import RequestValidationError
+from ..errors import (
+    APITimeoutError,
+    ConfirmaError,
+    RequestValidationError,
+    ResponseTooLargeError,
+    ServerError,
+)
 from ..models.payments import Payment, Settlement, SettlementsPage
 from ..pagination.pager import AsyncPager, PagerOptions
 from ..pagination.pages import WindowResult
@@ -62,7 +68,9 @@ class Payments(Resource):
             )
         if unfetched_only:
             params[_wire.Q_UNFETCHED_ONLY] = "true"
-        data = await self._get(_wire.PATH_SETTLEMENTS, params, extra_headers, extra_query)
+        data = await self._get(
+            _wire.PATH_SETTLEMENTS, params, extra_headers, extra_query, changes_state=unfetched_only
+        )
         if data is None:
             return SettlementsPage(created_at=None, settlements=[])
         return self._decode(data, SettlementsPage)
@@ -115,18 +123,33 @@ class Payments(Resource):
         With ``unfetched_only=True`` only settlements never returned before come back, and the
         server marks them fetched as it answers (A13): a window whose answer is lost (a timeout
         after the server replied, a crash before you stored it) is not returned again that way,
-        so re-read those dates without ``unfetched_only``.
+        so re-read those dates without ``unfetched_only``. Such a pager therefore never asks for a
+        window again: a window that fails after it may have been answered (a timeout, a 5xx, an
+        answer over ``max_response_bytes``) ends the iteration instead of being split, and
+        ``max_records_per_response`` (which splits a long answer and asks again) is refused.
         """
         check_extras(extra_headers, extra_query)
+        if unfetched_only and pager.get("max_records_per_response") is not None:
+            raise RequestValidationError(
+                "max_records_per_response",
+                pager["max_records_per_response"],
+                "cannot be used with unfetched_only=True: a window asked again after a long "
+                "answer would not return what that answer marked fetched",
+            )
 
         async def fetch(from_date: date, to_date: date) -> WindowResult[Settlement]:
-            page = await self.settlements_window(
-                from_date,
-                to_date,
-                unfetched_only=unfetched_only,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-            )
+            try:
+                page = await self.settlements_window(
+                    from_date,
+                    to_date,
+                    unfetched_only=unfetched_only,
+                    extra_headers=extra_headers,
+                    extra_query=extra_query,
+                )
+            except (APITimeoutError, ServerError, ResponseTooLargeError) as exc:
+                if not unfetched_only:
+                    raise  # the pager may split the window and ask again
+                raise _maybe_marked_fetched(from_date, to_date, exc) from exc
             return WindowResult(items=page.settlements)
 
         return self._pager(
@@ -137,6 +160,17 @@ class Payments(Resource):
             source=_wire.PATH_SETTLEMENTS,
             options=pager,
         )
+
+
+def _maybe_marked_fetched(start: date, end: date, error: ConfirmaError) -> ConfirmaError:
+    """The error of an unfetched-only window that may have been answered: never asked again."""
+    lost = ConfirmaError(
+        f"settlements {start}..{end} (unfetched_only): {error}; the server may have marked them "
+        "fetched, so they would not come again this way: re-read these dates without "
+        "unfetched_only (A13)"
+    )
+    lost.outcome_unknown = True
+    return lost
 
 
 def payment_key(payment: Payment) -> Hashable:

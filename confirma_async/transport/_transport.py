@@ -7,10 +7,10 @@ the server did not act on it: the connection was never made (refused, DNS, conne
 server answered 429. Any other POST failure raises with ``outcome_unknown=True``, because CFIS has
 no idempotency key and a blind re-send could create a duplicate.
 
-Outcome of a POST (assumption A37): only a 4xx answer proves it was not applied (``outcome_unknown``
-false); a 1xx/3xx/5xx answer, a timeout or a broken connection after sending leave it unknown; a
-2xx answer is a success whatever its body, even one that could not be read (``raw=True`` hands the
-raw answer to the caller instead of decoding it).
+Outcome of a POST, or a GET that changes state (A37, A13): only a 4xx answer proves it was not
+applied (``outcome_unknown`` false); a 1xx/3xx/5xx answer, a timeout or a broken connection after
+sending leave it unknown; a 2xx answer is a success whatever its body (``raw=True`` hands the raw
+answer to the caller instead of decoding it).
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ class Transport:
         """Send a request and return its decoded JSON body (``None`` for 204/empty).
 
         ``json`` is wire data (already unstructured), or ``encoded`` the JSON body already
-        written; ``idempotent`` defaults from the method.
+        written; ``idempotent`` defaults from the method (``False`` for a GET: sent as a POST is).
         A 401 renews the token once (shared with concurrent requests) and replays the request;
         if that renewal fails, the 401 is raised (the request was not applied), caused by the
         renewal's error. ``api_key`` sends another key instead of the managed token (the partner
@@ -177,9 +177,9 @@ class Transport:
             raise RequestValidationError("body", None, f"cannot be written as JSON: {exc}") from exc
         idem = method in _IDEMPOTENT_METHODS if idempotent is None else idempotent
         options = self._answer_options if small_answer else self._send_options
-        url = self._urls.get(path)
-        if url is None:
-            url = self._url(path)
+        if idempotent is False and method == "GET":  # it changes state: aiohttp must not re-send
+            options = once_options(options, self._session())
+        url = self._urls.get(path) or self._url(path)  # a cached URL is never empty (falsy)
         call = Call(method, path, url, params, body, idem, headers, raw, options)
         call.decode = decode
         if api_key is not None:
