@@ -59,6 +59,7 @@ LIFETIME = timedelta(minutes=30)  # of a renewed token; the client's windows: 10
 PAUSE = timedelta(seconds=31)  # past the client's failed-renewal pause
 STEPS = (PAUSE, timedelta(minutes=9), timedelta(minutes=21), timedelta(minutes=29, seconds=30))
 CONFIG = dict(backoff_base=0.0001, backoff_cap=0.0005, retry_after_cap=0.001)
+READ_TIMEOUT = 30.0  # the reads' own (a view's): only /renew misbehaves
 
 
 def renew_faults(rng: random.Random) -> list[FaultRule]:
@@ -106,7 +107,7 @@ class Renewals:
         self.config = ClientConfig(
             **CONFIG,  # type: ignore[arg-type]
             max_retries=self.rng.randint(0, 2),
-            total_timeout=0.4,
+            total_timeout=0.4,  # the renewals' own bound: trips on the ``slow`` faults
             pool_timeout=0.3,
             connect_timeout=0.3,
         )
@@ -145,8 +146,13 @@ class Renewals:
         self.watch.event += 1
 
     async def read(self, client: ConfirmaClient, turns: int) -> None:
-        """Reads beside the upload; a failure is one a renewal caused, or a 401."""
+        """Reads beside the upload; a failure is one a renewal caused, or a 401.
+
+        The reads have a generous timeout of their own (a view's; renewals keep the client's
+        0.4 s, A44): only ``/renew`` misbehaves, and a read on a loaded machine must not time out.
+        """
         today = self.sandbox.clock.now().date()
+        client = client.with_options(timeout=READ_TIMEOUT)
         for n in range(turns):
             failure: ConfirmaError | None = None
             try:
