@@ -188,8 +188,9 @@ async def run_chaos(seed: int, tmp_path: Path) -> None:
             wire_aliases=aliases_for(dialect),
         ) as client,
     ):
+        setup = client.with_options(timeout=30)  # the schedule's 0.25 s is for the faults
         for invoice in chaos.invoices:  # the targets, stored before any fault
-            await client.invoices.create(from_wire(invoice, InvoiceRequest))
+            await setup.invoices.create(from_wire(invoice, InvoiceRequest))
         log = sandbox.record_requests(bodies=True)
         for rule in chaos.faults:
             sandbox.faults.add(rule)
