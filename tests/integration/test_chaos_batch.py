@@ -48,7 +48,9 @@ FIRST = 730_000_001
 MAX_RUNS = 12
 CALM_AFTER = 6  # runs with faults; later runs meet none, so every schedule ends
 QUICK = [4, 5, 6, 7, 8, 9, 10, 12]  # about 5 s together; varied: see tests/chaos.py
-MANY = list(range(100, 130))
+# 106, 124 and 125 left out of CI's run: 15 s of its ~33 s (slow answers wait in real time);
+# CONFIRMA_CHAOS_SEEDS=100-129 runs them all.
+MANY = [seed for seed in range(100, 130) if seed not in (106, 124, 125)]
 
 
 def allowed_failure(result: BatchResult[Any, Any], max_attempts: int) -> bool:
