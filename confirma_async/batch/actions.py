@@ -2,14 +2,19 @@
 
 Actions have no lookup, so an unknown outcome cannot be reconciled: such an action is ``FAILED``
 with ``outcome_unknown`` and never re-sent (not even by a later run with the same journal). Only a
-failure proving nothing was queued (429, a refused connection) is re-sent.
+failure proving nothing was queued (429, a refused connection) is re-sent. A run stopped while no
+request of an action may have been applied (waiting for its turn under ``rate``, waiting to retry
+a 429, renewing the token after a 401) journals it as not sent, so the next run sends it
+(``_core.sends``).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from .._core.sends import watching
 from ..errors import ConfirmaError, JournalError, RequestValidationError
 from ..models.actions import ActionsRequest, InvoiceAction, QueuedAction
 from .jobs import (
@@ -133,7 +138,12 @@ class ActionJobs(Generic[T]):
             if (held := run.start_attempt()) is not None:
                 return run.done(BatchStatus.FAILED, error=held)
             try:
-                queued = await ctx.call(ctx.invoices.create_actions, request)
+                with watching() as watch:
+                    queued = await ctx.call(ctx.invoices.create_actions, request)
+            except asyncio.CancelledError:
+                if not watch.possibly_applied:  # stopped in a pause, a renewal: not sent
+                    run.refused_before_resend(None)
+                raise
             except ConfirmaError as exc:
                 error = exc
                 ctx.record(exc)

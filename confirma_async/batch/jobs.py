@@ -184,11 +184,12 @@ class Run(Generic[T, R]):
         self.attempts += 1
         return None
 
-    def refused_before_resend(self, error: ConfirmaError) -> None:
+    def refused_before_resend(self, error: ConfirmaError | None) -> None:
         """Journal that the last attempt was provably not applied (429, refused connection).
 
         Written before the wait for the re-send: a run that stops during that wait leaves the
         item to be sent again by the next run, not in doubt. The re-send journals ``SENDING``.
+        ``None``: the run stops while nothing of the attempt may have been applied.
         """
         journal = self.ctx.journal
         if journal is not None:
@@ -198,7 +199,7 @@ class Run(Generic[T, R]):
                 _FAILED.value,
                 unknown=False,
                 attempts=self.attempts,
-                error=type(error).__name__,
+                error="CancelledError" if error is None else type(error).__name__,
             )
             self.refused = True
 

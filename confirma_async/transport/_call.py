@@ -12,7 +12,8 @@ from yarl import URL
 
 from .._core import wire as _wire
 from .._core.responses import build_status_error, parse_retry_after
-from .._core.retrying import Retryable
+from .._core.retrying import Retryable, network_failure
+from .._core.sends import SendWatch
 from ..auth import TokenManager
 from ..config import ClientConfig
 from ..errors import (
@@ -48,6 +49,8 @@ class Call:
     hops: int = 0
     response: Any = field(init=False, repr=False)
     """The last attempt's response (status and headers; for logs and spans), set once one came."""
+    watch: SendWatch | None = field(default=None, repr=False)
+    """Marked while a request that may have been applied is out (non-idempotent calls only)."""
 
 
 def outcome_unknown_after(call: Call, status: int) -> bool:
@@ -72,6 +75,8 @@ def raise_status(
     config: ClientConfig, call: Call, status: int, reason: str | None, raw: bytes, headers: Any
 ) -> Any:
     unknown = outcome_unknown_after(call, status)
+    if call.watch is not None and not unknown:
+        call.watch.possibly_applied = False  # a 4xx: the request was not applied
     error = build_status_error(
         status=status,
         reason=reason,
@@ -91,6 +96,18 @@ def raise_status(
         )
         raise Retryable(error, retry_after)
     raise error
+
+
+def connection_failure(call: Call, exc: BaseException) -> ConfirmaError | Retryable:
+    """What an exception from aiohttp means for ``call`` (see ``network_failure``).
+
+    A failure known to come before anything was sent clears the call's watch.
+    """
+    failure = network_failure(exc, call.method, call.path, call.idempotent, str(call.url))
+    error = failure.error if isinstance(failure, Retryable) else failure
+    if call.watch is not None and not error.outcome_unknown:
+        call.watch.possibly_applied = False
+    return failure
 
 
 def log_attempt(log: Any, call: Call, status: int | None, started: float) -> None:

@@ -35,7 +35,8 @@ from .._core.responses import (
     decode_body,
     read_capped,
 )
-from .._core.retrying import Retryable, RetryLoop, network_failure
+from .._core.retrying import Retryable, RetryLoop
+from .._core.sends import WATCH
 from ..auth import TokenManager
 from ..config import ClientConfig
 from ..errors import (
@@ -180,11 +181,9 @@ class Transport:
         if idempotent is False and method == "GET":  # it changes state: aiohttp must not re-send
             options = once_options(options, self._session())
         url = self._urls.get(path) or self._url(path)  # a cached URL is never empty (falsy)
-        call = Call(method, path, url, params, body, idem, headers, raw, options)
-        call.decode = decode
-        if api_key is not None:
-            call.token = api_key
-        elif self._tokens.renewal_due():
+        call = Call(method, path, url, params, body, idem, headers, raw, options, api_key, decode)
+        call.watch = None if idem else WATCH.get()  # see _core.sends
+        if api_key is None and self._tokens.renewal_due():
             await renew_first(self._tokens, method, path)
         # Perf: the first attempt is awaited right here, not through ``_send``: every await layer
         # is re-entered at each suspension of the request, and this is the hot path.
@@ -241,6 +240,8 @@ class Transport:
         redirect: URL | None = None
         session = self._session()
         options = call.options
+        if call.watch is not None:
+            call.watch.possibly_applied = True
         try:
             async with session.request(
                 call.method,
@@ -298,9 +299,7 @@ class Transport:
         except ConfirmaError:
             raise
         except (aiohttp.ClientError, TimeoutError, ValueError, TypeError) as exc:
-            raise network_failure(
-                exc, call.method, call.path, call.idempotent, str(call.url)
-            ) from exc
+            raise _call.connection_failure(call, exc) from exc
         finally:
             if log:
                 log_attempt(self._log, call, status, started)
