@@ -174,7 +174,7 @@ class TokenManager(StoreLink):
         extra_headers: ExtraHeaders = None,
         extra_query: ExtraQuery = None,
     ) -> datetime | None:
-        """Renew the token now (``GET /renew``; never retried automatically).
+        """Renew the token now (``GET /renew``; asked again only if its connection broke, A108).
 
         Returns the new token's expiry if the server gave one. Raises the API error if renewal
         fails; the current token then stays in use. A 2xx answer without a token the client can
@@ -226,8 +226,9 @@ class TokenManager(StoreLink):
 
         A failed automatic renewal stands for its token for ``_FAILED_RENEWAL_PAUSE``: every
         request waiting on it gets the same failure instead of asking ``/renew`` again (a renewal
-        storm); an explicit :meth:`renew_token` always asks. A caller cancelled meanwhile leaves
-        the renewal running to its end (:func:`uncancelled`): the old token may be revoked.
+        storm), unless the store has a newer token by then (another replica renewed, an operator
+        set one: A109); an explicit :meth:`renew_token` always asks. A caller cancelled meanwhile
+        leaves the renewal running to its end (:func:`uncancelled`): the old token may be revoked.
         """
         await self.attach()
         await uncancelled(self._renew_single(generation, extras, explicit), self._renewing)
@@ -237,13 +238,10 @@ class TokenManager(StoreLink):
             if self._generation != generation:
                 return
             failed = self._failed
-            if (
-                not explicit
-                and failed is not None
-                and failed[0] == generation
-                and self._clock() < failed[1]
-            ):
-                raise failed[2].with_traceback(None)
+            if not explicit and failed and failed[0] == generation and self._clock() < failed[1]:
+                if not await self._adopt_stored():  # none newer (renewed or set elsewhere)
+                    raise failed[2].with_traceback(None)
+                return
             try:
                 await self._renew_locked(generation, extras, explicit)
             except ConfirmaError as exc:

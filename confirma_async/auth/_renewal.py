@@ -9,12 +9,25 @@ from typing import Any
 
 from .._core import wire as _wire
 from .._core.responses import decode_body
-from ..errors import ConfirmaError, TokenNotFoundError
+from ..errors import (
+    APIConnectionError,
+    APITimeoutError,
+    AuthenticationError,
+    ConfirmaError,
+    TokenNotFoundError,
+)
 from ..models._aliases import WireAliases
 from ..models._convert import from_wire
 from ..models.onboarding import RenewedToken
 
-__all__ = ["LOST_RENEWAL", "Secret", "ask_renewal", "parse_renewal", "uncancelled"]
+__all__ = [
+    "LOST_RENEWAL",
+    "REVOKED_AFTER_LOST",
+    "Secret",
+    "ask_renewal",
+    "parse_renewal",
+    "uncancelled",
+]
 
 LOST_RENEWAL = (
     "the renewal's outcome is unknown: the server may have revoked the token in use (A20) and "
@@ -22,6 +35,13 @@ LOST_RENEWAL = (
     "a new token (client.tokens.set_token)"
 )
 """The note on a renewal error whose outcome is unknown: a possible lock-out, and its way out."""
+
+REVOKED_AFTER_LOST = (
+    "the renewal asked just before lost its connection and the server now refuses the token it "
+    "renewed: that renewal was applied (A20, A108), the token is revoked and its successor lost; "
+    "give the client a new token (client.tokens.set_token)"
+)
+"""The note on the 401 of a renewal asked again after a broken connection: a sure lock-out."""
 
 
 class Secret:
@@ -49,15 +69,31 @@ async def ask_renewal(
     headers: Mapping[str, str] | None,
     aliases: WireAliases | None,
 ) -> tuple[str, datetime | None]:
-    """``GET /renew`` once with ``token``: the new token and its expiry (A20).
+    """``GET /renew`` with ``token``: the new token and its expiry (A20).
 
-    A failure whose outcome is unknown (a timeout, a broken connection, a 5xx) carries the
+    A renewal whose connection broke after it was sent is asked once more at once, with the same
+    token (A108): if the first was applied, the server refuses the revoked token, and that 401 is
+    raised saying the client is locked out (:data:`REVOKED_AFTER_LOST`); if not, this renews. A
+    failure whose outcome stays unknown (a timeout, a 5xx, a second broken connection) carries the
     :data:`LOST_RENEWAL` note: the old token may be revoked and the new one lost.
     """
-    try:
-        answer = await requester.send_once(
+
+    async def ask() -> Any:
+        return await requester.send_once(
             "GET", _wire.PATH_RENEW, token, params=query, headers=headers, raw=True
         )
+
+    try:
+        try:
+            answer = await ask()
+        except APIConnectionError as broken:
+            if not broken.outcome_unknown or isinstance(broken, APITimeoutError):
+                raise
+            try:
+                answer = await ask()
+            except AuthenticationError as refused:  # the first one was applied
+                refused.add_note(REVOKED_AFTER_LOST)
+                raise refused from broken
     except ConfirmaError as exc:
         if getattr(exc, "outcome_unknown", False):
             exc.add_note(LOST_RENEWAL)

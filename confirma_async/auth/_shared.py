@@ -159,6 +159,21 @@ class StoreLink:
             self._log.info("token_adopted", version=stored.version, generation=self._generation)
         return True
 
+    async def _adopt_stored(self) -> bool:
+        """Take the stored token if it is newer than the one in use; True if the token changed.
+
+        A store that cannot be read changes nothing (logged): the caller goes on as it would.
+        """
+        generation = self._generation
+        try:
+            stored = await self._store.load(self._key)
+        except Exception as exc:
+            self._log.warning("token_store_read_failed", error_type=type(exc).__name__)
+            return False
+        if stored is not None:
+            self._adopt(stored)
+        return self._generation != generation
+
     async def set_token(self, token: str, *, expires_at: datetime | None = None) -> None:
         """Use ``token`` from now on, here and in every client sharing the store.
 

@@ -128,5 +128,5 @@ async def _not_resent(
         raise
     except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError) as exc:
         # The two errors aiohttp re-sends on; a plain ClientConnectionError it raises as it is.
-        broke = f"{exc} ({type(exc).__name__}; not sent again)"
+        broke = f"{exc} ({type(exc).__name__}; not re-sent by aiohttp)"
         raise aiohttp.ClientConnectionError(broke) from exc

@@ -15,9 +15,14 @@ from typing import Any
 
 import pytest
 
-from confirma_async import AuthenticationError, ConfirmaError, TokenNotFoundError
+from confirma_async import (
+    APIConnectionError,
+    AuthenticationError,
+    ConfirmaError,
+    TokenNotFoundError,
+)
 from confirma_async._core import wire
-from confirma_async.testing import Sandbox
+from confirma_async.testing import ReceivedRequest, Sandbox
 from confirma_async.testing._tokens import TokenRecord
 
 FAILED_RENEWAL_PAUSE = timedelta(seconds=30)
@@ -30,6 +35,10 @@ class RenewWatch:
 
     sandbox: Sandbox
     asked: dict[str, list[datetime]] = field(default_factory=lambda: defaultdict(list))
+    received: dict[str, list[ReceivedRequest | None]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    """Per key, the sandbox's log entry of each ask in ``asked`` (its fault is filled later)."""
     applied: list[tuple[int, str, str]] = field(default_factory=list)
     """(the test's event number, old token, new token) per renewal the server made."""
     event: int = 0
@@ -42,10 +51,12 @@ class RenewWatch:
         def record_and_note(
             endpoint: str, client: str | None, headers: Mapping[str, str], *rest: Any
         ) -> Any:
+            entry = record(endpoint, client, headers, *rest)
             if endpoint == f"GET {wire.PATH_RENEW}":
                 key = headers.get(wire.API_KEY_HEADER, "")
                 self.asked[key].append(self.sandbox.clock.now())
-            return record(endpoint, client, headers, *rest)
+                self.received[key].append(entry)
+            return entry
 
         def renew_and_note(old: TokenRecord, now: datetime) -> TokenRecord:
             new = renew(old, now)
@@ -59,19 +70,34 @@ class RenewWatch:
     def check_no_storm(self, why: str, clients: int = 1) -> None:
         """No renewal storm among ``clients`` sharing one token (A70 when more than one).
 
-        A client asks ``/renew`` again with one token only after the failed-renewal pause, and
+        A client asks ``/renew`` again with one token only after the failed-renewal pause, or
+        once at once when the ask before lost its connection (A108: never twice in a row), and
         every expiry or clock step costs the server at most one renewal: between two clock
         events each client fails to renew once at most and one renewal succeeds for all.
         """
-        for moments in self.asked.values():
-            for earlier, later in zip(moments, moments[clients:], strict=False):
+        first_asks = 0
+        for key, moments in self.asked.items():
+            firsts = [
+                m for m, again in zip(moments, self.asked_again(key), strict=True) if not again
+            ]
+            first_asks += len(firsts)
+            for earlier, later in zip(firsts, firsts[clients:], strict=False):
                 assert later - earlier >= FAILED_RENEWAL_PAUSE, f"{why}: {moments}"
         per_event = Counter(event for event, _, _ in self.applied)
         assert max(per_event.values(), default=0) <= 1, f"{why}: {per_event}"
         bound = (clients + 1) * (self.event + 1)
-        assert self.requests <= bound, f"{why}: {self.requests} /renew"
+        assert first_asks <= bound, f"{why}: {first_asks} /renew asked (not again)"
         renewed_twice = Counter(old for _, old, _ in self.applied)
         assert max(renewed_twice.values(), default=0) <= 1, why  # a revoked token never renews
+
+    def asked_again(self, key: str) -> list[bool]:
+        """Per ask of ``key``: whether it is the one ask again after a broken connection (A108)."""
+        again: list[bool] = []
+        for i, _ in enumerate(self.received[key]):
+            before = self.received[key][i - 1] if i else None
+            broke = before is not None and before.fault in ("drop", "commit_drop")
+            again.append(broke and not again[i - 1])
+        return again
 
     @property
     def requests(self) -> int:
@@ -97,6 +123,10 @@ def caused_by_renewal(error: BaseException, method: str, path: str) -> bool:
     )
     if renewal and getattr(cause, "outcome_unknown", False) and not lockout_note(error):
         return False  # a renewal that may have been applied must say the client may be locked out
+    if isinstance(cause, AuthenticationError) and isinstance(cause.__cause__, APIConnectionError):
+        notes = getattr(cause, "__notes__", [])
+        if not any("set_token" in note for note in notes):
+            return False  # asked again after a broken connection, refused: a sure lock-out (A108)
     if isinstance(error, AuthenticationError):
         return cause is None or renewal
     return renewal and "renewing the token first failed" in str(error)

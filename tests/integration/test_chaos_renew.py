@@ -1,16 +1,17 @@
 """Chaos on ``GET /renew`` while a bulk upload and reads run: tokens expire, renewals fail.
 
 Each seed draws a schedule: invoices (with repeats, ``tests/chaos.py``), random fault rules on
-``GET /renew`` only (5xx, 429, ``drop`` (not applied), ``slow`` under the client's timeout
-(applied, answered late) and ``late`` past it (applied, the answer lost: the old token is revoked
-and the new one gone, a lock-out)), and per run a few clock events (every token expired at once,
-or the shared clock moved into the advisory or mandatory window of a token with a known expiry,
-or past it) and interruptions (the upload left, or cancelled, after k results or loop turns; the
-reads cancelled). The client and the sandbox share one manual clock, so a failed renewal's pause
-(30 s) passes only when the test moves it. An upload with a JSONL journal runs with reads of
-payments and distributions beside it; runs resume from the journal until every invoice is settled.
-After a lock-out, and only then, the test acts as the operator: it issues a token and gives it to
-the client (``client.tokens.set_token``).
+``GET /renew`` only (5xx, 429, ``drop`` (not applied: asked again, A108), ``slow`` under the
+client's timeout (applied, answered late), ``late`` past it (applied, the answer lost: the old
+token is revoked and the new one gone, a lock-out) and ``lost`` (applied, then the connection
+reset: asked again, the revoked token is refused, a lock-out said for sure)), and per run a few
+clock events (every token expired at once, or the shared clock moved into the advisory or mandatory
+window of a token with a known expiry, or past it) and interruptions (the upload left, or
+cancelled, after k results or loop turns; the reads cancelled). The client and the sandbox share
+one manual clock, so a failed renewal's pause (30 s) passes only when the test moves it. An upload
+with a JSONL journal runs with reads of payments and distributions beside it; runs resume from the
+journal until every invoice is settled. After a lock-out, and only then, the test acts as the
+operator: it issues a token and gives it to the client (``client.tokens.set_token``).
 
 What must hold, from the sandbox's own record: every invoice stored exactly once with its content;
 every failure a known one that names the endpoint called, caused by the renewal (A47, A20) or a
@@ -62,17 +63,21 @@ CONFIG = dict(backoff_base=0.0001, backoff_cap=0.0005, retry_after_cap=0.001)
 READ_TIMEOUT = 30.0  # the reads' own (a view's): only /renew misbehaves
 
 
+RULE_KINDS = {"late": "slow", "lost": "commit_drop"}
+
+
 def renew_faults(rng: random.Random) -> list[FaultRule]:
-    """Random rules on ``GET /renew`` only; ``late`` (a lost answer) at most once a seed."""
+    """Random rules on ``GET /renew`` only; ``late`` and ``lost`` (lost answers) once a seed."""
     rules = []
-    for kind in rng.sample(("error", "rate_limit", "drop", "slow", "late"), rng.randint(1, 5)):
+    kinds = ("error", "rate_limit", "drop", "slow", "late", "lost")
+    for kind in rng.sample(kinds, rng.randint(1, len(kinds))):
         rules.append(
             FaultRule(
-                kind="slow" if kind == "late" else kind,  # type: ignore[arg-type]
+                kind=RULE_KINDS.get(kind, kind),  # type: ignore[arg-type]
                 method="GET",
                 path="/renew",
                 rate=rng.choice((0.2, 0.35, 0.5, 0.7)),
-                count=1 if kind == "late" else None,
+                count=1 if kind in ("late", "lost") else None,
                 status=rng.choice((500, 502, 503, 504)),
                 retry_after=0.0,
                 delay=1.0 if kind == "late" else 0.05,  # the client gives up after 0.4 s

@@ -11,7 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from confirma_async import ConfirmaClient, FileTokenStore, TokenKey, TokenStoreError
+from confirma_async import (
+    AuthenticationError,
+    ConfirmaClient,
+    FileTokenStore,
+    TokenKey,
+    TokenStoreError,
+)
 from confirma_async.testing import Sandbox
 
 from .conftest import FAST, TODAY
@@ -149,3 +155,26 @@ async def test_two_clients_on_one_file_renew_once_and_a_restart_keeps_the_new_to
         await restarted.payments.payments_window(TODAY, TODAY)  # uses the stored token
         assert restarted.tokens.auth_header() == renewed
     assert confirma_sandbox.state.requests_received("GET", "/renew") == 1
+
+
+async def test_a_client_whose_renewal_failed_takes_a_token_another_client_stored_meanwhile(
+    confirma_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # b's failed renewal stands for 30 s (no renewal storm), but not against a newer stored token:
+    # an operator's set_token (or another replica's renewal) reaches it at its next 401 (A109).
+    sandbox, path = confirma_sandbox, tmp_path / "tokens.json"
+    async with (
+        client_of(sandbox, FileTokenStore(path)) as a,
+        client_of(sandbox, FileTokenStore(path)) as b,
+    ):
+        await asyncio.gather(a.tokens.ensure_fresh(), b.tokens.ensure_fresh())
+        sandbox.expire_tokens_at(sandbox.clock.now())
+        sandbox.faults.fail_next(1, "GET", "/renew", status=503)
+        with pytest.raises(AuthenticationError):
+            await b.payments.payments_window(TODAY, TODAY)  # 401, the renewal fails: it stands
+
+        await a.tokens.set_token(sandbox.create_token())  # the operator's new token, stored
+        await b.payments.payments_window(TODAY, TODAY)  # 401: takes the stored token, replays
+
+        assert b.tokens.auth_header() == a.tokens.auth_header()
+    assert sandbox.state.requests_received("GET", "/renew") == 1
