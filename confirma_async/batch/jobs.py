@@ -191,16 +191,8 @@ class Run(Generic[T, R]):
         item to be sent again by the next run, not in doubt. The re-send journals ``SENDING``.
         ``None``: the run stops while nothing of the attempt may have been applied.
         """
-        journal = self.ctx.journal
-        if journal is not None:
-            journal.finished(
-                self.kind,
-                self.key,
-                _FAILED.value,
-                unknown=False,
-                attempts=self.attempts,
-                error="CancelledError" if error is None else type(error).__name__,
-            )
+        if self.ctx.journal is not None:
+            self._finished(_FAILED, False, "CancelledError" if error is None else error)
             self.refused = True
 
     def done(
@@ -215,21 +207,25 @@ class Run(Generic[T, R]):
         """Journal the item as finished and build its one :class:`BatchResult`."""
         if self.unique:
             self.ctx.duplicates.finished(self.key, status is not _FAILED)
-        journal = self.ctx.journal
-        if journal is not None:
-            journal.finished(
-                self.kind,
-                self.key,
-                status.value,
-                unknown=unknown,
-                attempts=self.attempts,
-                error=None if error is None else type(error).__name__,
-            )
+        if self.ctx.journal is not None:
+            self._finished(status, unknown, error)
         elapsed = time.perf_counter() - self.started
         return _new_result(  # every item's result: its slots filled directly (see _core.slots)
             self.item, self.key, self.index, status, response, error, self.attempts,
             self.lookups, elapsed, unknown, False, lookup_error,
         )  # fmt: skip
+
+    def _finished(self, status: BatchStatus, unknown: bool, error: object) -> None:
+        """Journal the item's outcome (``error``: an exception, or the name to record)."""
+        assert self.ctx.journal is not None
+        self.ctx.journal.finished(
+            self.kind,
+            self.key,
+            status.value,
+            unknown=unknown,
+            attempts=self.attempts,
+            error=error if error is None or isinstance(error, str) else type(error).__name__,
+        )
 
     async def guard(
         self, work: Callable[P, Awaitable[BatchResult[T, R]]], *args: P.args, **kw: P.kwargs
