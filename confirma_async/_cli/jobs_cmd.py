@@ -132,7 +132,8 @@ def work_command(ctx: click.Context, /, job_id: int, store: str, **options: Any)
 
     Exit code 0 when every item this worker finished succeeded, 1 when some failed or the worker
     lost its lease (what it held passes to the other workers), 2 configuration error, 130 Ctrl-C
-    (in-flight items are looked up by whichever worker takes them next).
+    (items it never sent go back to the job; those in flight are possibly sent: an invoice is
+    looked up by whichever worker takes it next, an action fails with an unknown outcome).
     """
     settings = settings_of(ctx)
     run(settings, lambda: _work(settings, job_id, store, **options))

@@ -13,6 +13,10 @@ come from and when they are written:
   because every claimed item whose holder died counts as possibly sent.
 * ``finished`` keeps the outcome in memory; the worker writes final states in batches from the
   results it hands back (a crash before that flush loses nothing: see above).
+* A worker that stops without crashing (the end of its run, a cancellation, Ctrl-C) hands back
+  the claims it never sent, or sent only to have them refused (:meth:`ClaimedJournal.unsent`):
+  they go back to ``pending``, not possibly sent, so the next holder sends them without a lookup
+  (an action is not left in doubt for nothing).
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ from __future__ import annotations
 import time
 
 from ..batch.journal import SENDING, JournalEntry
-from ..batch.results import BatchKey
+from ..batch.results import BatchKey, BatchStatus
 from ..errors import JournalError
 
 __all__ = ["ClaimedJournal"]
+
+FAILED = BatchStatus.FAILED.value
 
 
 class ClaimedJournal:
@@ -42,6 +48,11 @@ class ClaimedJournal:
         """key -> (seq, maybe_sent, content hash) of the items claimed and not yet finished."""
         self.started: list[tuple[int, int]] = []
         """(seq, content) of items sent since the last flush."""
+        self.unyielded: set[int] = set()
+        """Seqs of the claimed chunk not handed to the batch yet."""
+        self.refused: dict[BatchKey, tuple[int, bool, int | None]] = {}
+        """Claims whose every attempt was refused (nothing applied), until sent again or
+        handed back as a result (the worker drops those)."""
 
     def open(
         self, target: str | None = None, *, client: str | None = None, rebind: bool = False
@@ -76,6 +87,8 @@ class ClaimedJournal:
                 "the other workers, which look up what it may have sent"
             )
         claim = self.claimed.get(key)
+        if claim is None:  # sent again after a refusal
+            claim = self.refused.pop(key, None)
         if claim is not None:
             self.claimed[key] = (claim[0], True, content)
             self.started.append((claim[0], content or 0))
@@ -90,5 +103,19 @@ class ClaimedJournal:
         attempts: int,
         error: str | None,
     ) -> None:
-        """Forget the claim (the worker writes the result row from the stream's result)."""
-        self.claimed.pop(key, None)
+        """Forget the claim (the worker writes the result row from the stream's result).
+
+        A known failure (a refusal, before a re-send or as the result) is kept in ``refused``.
+        """
+        claim = self.claimed.pop(key, None)
+        if claim is not None and status == FAILED and not unknown:
+            self.refused[key] = claim
+
+    def unsent(self) -> list[int]:
+        """The seqs of claims this worker never sent, or sent only to be refused.
+
+        The worker hands them back when it stops (rows possibly sent before it claimed them
+        are not handed back: the release skips them).
+        """
+        never = [claim[0] for claim in self.claimed.values() if not claim[1]]
+        return [*self.unyielded, *never, *(claim[0] for claim in self.refused.values())]

@@ -80,6 +80,15 @@ UPDATE confirma_job_workers SET lease_until = now() + make_interval(secs => $2)
 WHERE id = $1 AND lease_until > now() AND stopped_at IS NULL RETURNING id
 """
 
+# A stopping worker hands back claims it never sent (or sent only to be refused): pending again,
+# not possibly sent. Rows possibly sent before it claimed them (maybe_sent) stay with it until
+# another worker takes them over, and looks them up.
+RELEASE = """
+UPDATE confirma_job_items SET state = 'pending', worker = NULL
+WHERE job_id = $1 AND worker = $2 AND state IN ('claimed', 'sending') AND NOT maybe_sent
+  AND seq = ANY($3::integer[])
+"""
+
 STOP_WORKER = """
 UPDATE confirma_job_workers SET lease_until = least(lease_until, now()), stopped_at = now()
 WHERE id = $1

@@ -104,7 +104,7 @@ class Worker:
                     await stop_tasks([renewer])
         finally:
             self.summary.elapsed = time.perf_counter() - started
-            await asyncio.shield(self._stop(worker_id))
+            await asyncio.shield(self._stop(journal))
         return self.summary
 
     async def _bind(self, conn: Any) -> tuple[str | None, str | None]:
@@ -154,7 +154,9 @@ class Worker:
                 await self._flush(journal)
                 await asyncio.sleep(self._poll)
                 continue
+            journal.unyielded.update(row["seq"] for row in rows)
             for row in rows:
+                journal.unyielded.discard(row["seq"])
                 key: BatchKey | None = row["key"]
                 if key is not None and self._kind == "invoice":
                     key = int(key)
@@ -194,6 +196,8 @@ class Worker:
     def _record(self, result: BatchResult[Any, Any]) -> None:
         self.summary.add(result)
         seq = self._seq_of.pop(result.index)
+        if self._journal is not None and result.key is not None:
+            self._journal.refused.pop(result.key, None)  # its result row is written instead
         self._action_keys.pop(id(result.item), None)
         error = result.error
         self._rows.append(
@@ -265,11 +269,14 @@ class Worker:
                 return
             journal.valid_until = asked + self._lease * 0.75
 
-    async def _stop(self, worker_id: int) -> None:
-        """Give up the lease, so what this worker still holds passes on at once."""
+    async def _stop(self, journal: ClaimedJournal) -> None:
+        """Hand back what was never sent, give up the lease: the rest passes on at once."""
         with contextlib.suppress(Exception):
             async with self._pool.acquire() as conn:
-                await conn.execute(sql.STOP_WORKER, worker_id)
+                unsent = journal.unsent() if journal.lost is None else []
+                if unsent:
+                    await conn.execute(sql.RELEASE, self._job_id, journal.worker_id, unsent)
+                await conn.execute(sql.STOP_WORKER, journal.worker_id)
 
 
 def _note_taken_over(journal: ClaimedJournal, lost: int) -> None:

@@ -5,7 +5,8 @@
 comes from ``CONFIRMA_API_KEY``. It works the job with ``BulkJob.work``, prints ``result N`` after
 each result (so the test acts on progress, never on time) and ``total N`` at the end. A worker
 that lost its lease (``JournalError``: it stopped sending, the others take over) prints ``lost``
-and exits 3; anything else unexpected is a traceback and exit 1.
+and exits 3; one stopped by SIGINT (its work cancelled: it hands back what it never sent) prints
+``interrupted`` and exits 130; anything else unexpected is a traceback and exit 1.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from confirma_async import ClientConfig, ConfirmaClient, JobStore, JournalError
 
 LOST = 3
+INTERRUPTED = 130
 
 
 async def main(argv: list[str]) -> int:
@@ -60,4 +62,8 @@ async def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main(sys.argv[1:9])))
+    try:
+        sys.exit(asyncio.run(main(sys.argv[1:9])))
+    except KeyboardInterrupt:  # SIGINT: the work was cancelled and stopped cleanly
+        print("interrupted", flush=True)
+        sys.exit(INTERRUPTED)

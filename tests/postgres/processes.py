@@ -18,6 +18,7 @@ from confirma_async.testing import Sandbox
 WORKER = str(Path(__file__).with_name("_chaos_worker.py"))
 REPO = str(Path(__file__).resolve().parents[2])
 LOST = 3
+INTERRUPTED = 130
 """The worker's exit status when it lost its lease (``JournalError``)."""
 
 Proc = asyncio.subprocess.Process
@@ -83,8 +84,10 @@ def send(proc: Proc, sig: signal.Signals) -> None:
         os.kill(proc.pid, sig)
 
 
-async def ended(proc: Proc, why: str = "") -> int:
-    """Wait for a worker to end; it must end cleanly or stop because its lease was lost."""
+async def ended(proc: Proc, why: str = "", *, interrupted: bool = False) -> int:
+    """Wait for a worker to end; it must end cleanly or stop because its lease was lost (or, if
+    it was sent SIGINT, stop as interrupted)."""
     _, err = await proc.communicate()
-    assert proc.returncode in (0, LOST), f"{why}: exit {proc.returncode}\n{err.decode()[-3000:]}"
+    ok = (0, LOST, INTERRUPTED) if interrupted else (0, LOST)
+    assert proc.returncode in ok, f"{why}: exit {proc.returncode}\n{err.decode()[-3000:]}"
     return proc.returncode

@@ -7,6 +7,7 @@ event loop (the process tests are in ``test_jobs_processes.py``).
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from typing import Any
 
 import asyncpg
@@ -15,8 +16,10 @@ import pytest
 from confirma_async import (
     ActionData,
     BatchResult,
+    BatchSummary,
     ConfirmaClient,
     InvoiceAction,
+    JobStatus,
     JobStore,
     JournalError,
 )
@@ -185,6 +188,56 @@ async def test_an_action_job_sends_each_action_once(
     assert [r.state for r in results] == ["created"] * 4 + ["failed"]
     assert results[3].key == f"{results[0].key}#2"
     assert confirma_sandbox.state.requests_received("POST", "/invoice/action") == 4
+
+
+async def stopped_with_two_in_flight(
+    dsn: str, sandbox: Sandbox, client: ConfirmaClient, items: list[Any], kind: str, path: str
+) -> tuple[BatchSummary, JobStatus]:
+    """A worker (concurrency 2) cancelled with its first two requests held unanswered, after it
+    claimed every item; then a second worker finishes the job."""
+    async with await JobStore.connect(dsn) as store:
+        job = await store.load(items, kind=kind)
+        with sandbox.faults.hold("POST", path, count=2) as held:
+            first = asyncio.create_task(job.work(client, concurrency=2, lease=60.0))
+            waiting = asyncio.ensure_future(held.wait_held(2))
+            await asyncio.wait((waiting, first), return_when=asyncio.FIRST_COMPLETED)
+            assert waiting.done(), first
+            first.cancel()  # a graceful stop: Ctrl-C, a cancelled task
+            with pytest.raises(asyncio.CancelledError):
+                await first
+        second = await job.work(client, concurrency=4, poll=0.01)
+        return second, await job.status()
+
+
+async def test_a_stopped_worker_hands_back_the_actions_it_never_sent(
+    postgres_dsn: str, confirma_sandbox: Sandbox, confirma_client: ConfirmaClient
+) -> None:
+    # Only the two actions in flight at the stop may have been queued: the other eight, claimed
+    # but never sent, are sent by the next worker, not failed as unknown.
+    await confirma_client.batch(4).run(confirma_client.batch(4).submit_invoices(invoices(10)))
+    actions: list[Any] = [
+        InvoiceAction(code="COMMENT", comment="hi", data=ActionData(invoice_number=FIRST + i))
+        for i in range(10)
+    ]
+    second, status = await stopped_with_two_in_flight(
+        postgres_dsn, confirma_sandbox, confirma_client, actions, "action", "/invoice/action"
+    )
+    assert (second.created, second.failed, second.outcome_unknown) == (8, 2, 2)
+    assert (status.created, status.failed) == (8, 2)
+    queued = Counter(a.spec.invoice_number for a in confirma_sandbox.state.actions())
+    assert set(queued) >= set(range(FIRST + 2, FIRST + 10))  # the two in flight: either way
+    assert set(queued.values()) == {1}
+
+
+async def test_a_stopped_worker_hands_back_the_invoices_it_never_sent_without_lookups(
+    postgres_dsn: str, confirma_sandbox: Sandbox, confirma_client: ConfirmaClient
+) -> None:
+    second, status = await stopped_with_two_in_flight(
+        postgres_dsn, confirma_sandbox, confirma_client, invoices(10), "invoice", "/invoice"
+    )
+    assert second.lookups == 2  # only the two that may have been stored are looked up
+    assert status.created + status.already_exists == 10 == status.done
+    assert confirma_sandbox.state.accepted_counts() == {FIRST + i: 1 for i in range(10)}
 
 
 async def test_a_job_bound_to_one_server_refuses_another(
