@@ -36,7 +36,7 @@ Configuration (flags beat environment variables):
 
 \b
 Exit codes: 0 ok, 1 something failed (an API error, a failed item), 2 usage or
-configuration error, 130 interrupted by Ctrl-C.
+configuration error, 130 interrupted by Ctrl-C, 143 stopped by SIGTERM (as cleanly).
 The API key is never printed or logged; only `token renew --show-token` prints the NEW key.
 """
 
@@ -185,7 +185,7 @@ clients_group.add_command(clients_list)
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``confirma`` console script; returns the exit code.
 
-    ``--help`` returns 0, usage errors 2, Ctrl-C 130 (see ``confirma --help``).
+    ``--help`` returns 0, usage errors 2, Ctrl-C 130, SIGTERM 143 (see ``confirma --help``).
     """
     args = list(argv) if argv is not None else sys.argv[1:]
     try:

@@ -182,7 +182,7 @@ async def _work(
             notes.append(f"stopped: {exc}")
             code = EXIT_FAILED
         except asyncio.CancelledError:
-            notes.append("interrupted: the items this worker held pass to the other workers")
+            notes.append("interrupted: what it never sent is back in the job; the rest passes on")
             view.summary(tally, notes)
             raise
         status = await job.status()

@@ -2,7 +2,9 @@
 
 Exit codes: 0 success, 1 a failure reported by the API or an item that failed, 2 a usage or
 configuration error, 130 Ctrl-C (unless the command says an interruption is its normal end),
-141 when the reader of stdout went away.
+141 when the reader of stdout went away, 143 SIGTERM. SIGTERM (what a service manager or a
+container runtime sends to stop a process) is handled as Ctrl-C is: the command's coroutine is
+cancelled and cleans up (a journal's last lines, a job worker's claims handed back).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Coroutine, Iterator
@@ -27,6 +30,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
+EXIT_TERMINATED = 143
 
 LIBRARY_LOGGER = "confirma_async"
 API_PREFIX = "/api/v1/partner"
@@ -52,11 +56,14 @@ def run(
     scrub = settings.secrets.scrub
     try:
         with verbose_logging(settings.verbose, scrub):
-            code = asyncio.run(work())
+            code = asyncio.run(_stopped_by_sigterm(work))
     except KeyboardInterrupt:
         if interrupted_code != EXIT_OK:
             click.echo("confirma: interrupted", err=True)
         code = interrupted_code
+    except _Terminated:
+        click.echo("confirma: terminated", err=True)
+        code = EXIT_TERMINATED
     except CliConfigError as exc:
         raise CliConfigError(scrub(exc.message)) from None
     except (ConfigurationError, JournalError) as exc:
@@ -73,6 +80,37 @@ def run(
         click.echo(f"confirma: unexpected error\n{scrub(text)}", err=True)
         code = EXIT_FAILED
     ctx.exit(code)
+
+
+class _Terminated(Exception):
+    """The command's coroutine was cancelled because the process got SIGTERM."""
+
+
+async def _stopped_by_sigterm(work: Callable[[], Coroutine[Any, Any, int]]) -> int:
+    """Run ``work()``; SIGTERM cancels it (as Ctrl-C does) and raises :class:`_Terminated`."""
+    loop, task = asyncio.get_running_loop(), asyncio.current_task()
+    assert task is not None
+    terminated = False
+
+    def terminate() -> None:
+        nonlocal terminated
+        terminated = True
+        task.cancel()
+
+    try:
+        previous = signal.getsignal(signal.SIGTERM)
+        loop.add_signal_handler(signal.SIGTERM, terminate)
+    except (NotImplementedError, RuntimeError, ValueError):  # no signals here (Windows, a thread)
+        return await work()
+    try:
+        return await work()
+    except asyncio.CancelledError:
+        if terminated:
+            raise _Terminated from None
+        raise
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+        signal.signal(signal.SIGTERM, previous)  # the embedding program's, if it had one
 
 
 def _hint(settings: Settings, exc: ConfirmaError) -> str:

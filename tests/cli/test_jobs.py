@@ -6,14 +6,18 @@ separate processes over one job.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+import signal
 from pathlib import Path
 
 import pytest
 
-from .conftest import ServerThread, invoices, invoke, spawn, write_jsonl
+from confirma_async import JobStatus, JobStore
+
+from .conftest import TIMEOUT, ServerThread, invoices, invoke, spawn, write_jsonl
 
 FIRST = 840_000_001
 
@@ -95,6 +99,40 @@ def test_two_worker_processes_share_one_job(
         assert proc.returncode == 0, err.decode()
     counts = server.call(lambda: server.sandbox.state.accepted_counts())
     assert counts == dict.fromkeys(numbers, 1)
+
+
+def test_a_worker_sent_sigterm_stops_cleanly_and_hands_back_what_it_never_sent(
+    server: ServerThread, postgres_dsn: str, tmp_path: Path
+) -> None:
+    numbers = range(FIRST, FIRST + 10)
+    job = load(
+        server, postgres_dsn, write_jsonl(tmp_path / "in.jsonl", invoices(numbers, server.today))
+    )
+    sandbox = server.sandbox
+    held = server.call(lambda: sandbox.faults.hold("POST", "/invoice", count=2))
+    args = ["jobs", "work", job, "--store", postgres_dsn, "--concurrency", "2", "--no-progress"]
+    proc = spawn(args, server.env())
+    try:
+        server.run(lambda: held.wait_held(2))  # its two uploads are out, unanswered
+        proc.send_signal(signal.SIGTERM)  # what a service manager sends to stop it
+        out, err = proc.communicate(timeout=TIMEOUT)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            proc.wait()
+        server.call(held.end)
+
+    assert proc.returncode == 143, err.decode()
+    assert b"confirma: terminated" in err
+    assert b"Traceback" not in err
+    assert b"interrupted: what it never sent is back in the job; the rest passes on" in out
+    status = asyncio.run(job_status(postgres_dsn, int(job)))
+    assert (status.pending, status.in_progress) == (8, 2)  # only the two in flight are held
+
+
+async def job_status(dsn: str, job_id: int) -> JobStatus:
+    async with await JobStore.connect(dsn) as store:
+        return await (await store.job(job_id)).status()
 
 
 def test_migrate_and_store_errors(server: ServerThread, postgres_dsn: str) -> None:

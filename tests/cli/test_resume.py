@@ -1,10 +1,12 @@
-"""Ctrl-C during ``confirma submit`` (a real SIGINT to a real process), then resume by journal."""
+"""Ctrl-C or SIGTERM during ``confirma submit`` (a real signal to a real process), then resume."""
 
 from __future__ import annotations
 
 import signal
 import threading
 from pathlib import Path
+
+import pytest
 
 from confirma_async.testing._faults import Decision
 
@@ -15,8 +17,16 @@ FIRST = 280_000_001
 COUNT = 40
 
 
+@pytest.mark.parametrize(
+    ("sent", "code", "said"),
+    [
+        (signal.SIGINT, 130, b"confirma: interrupted"),  # Ctrl-C
+        (signal.SIGTERM, 143, b"confirma: terminated"),  # a service manager stopping it
+    ],
+    ids=["sigint", "sigterm"],
+)
 def test_interrupted_submit_resumes_from_the_journal_without_duplicates(
-    server: ServerThread, tmp_path: Path
+    server: ServerThread, tmp_path: Path, sent: signal.Signals, code: int, said: bytes
 ) -> None:
     sandbox = server.sandbox
     numbers = range(FIRST, FIRST + COUNT)
@@ -44,15 +54,15 @@ def test_interrupted_submit_resumes_from_the_journal_without_duplicates(
     proc = spawn(args, server.env())
     try:
         assert all_arrived.wait(TIMEOUT), "the uploads did not reach the sandbox"
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sent)
         out, err = proc.communicate(timeout=TIMEOUT)
     finally:
         if proc.returncode is None:
             proc.kill()
             proc.wait()
 
-    assert proc.returncode == 130, err.decode()
-    assert b"confirma: interrupted" in err
+    assert proc.returncode == code, err.decode()
+    assert said in err
     assert b"Traceback" not in err
     first = out.decode()
     assert f"interrupted: run the same command with --journal {journal} to resume" in first
