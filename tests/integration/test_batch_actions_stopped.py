@@ -25,26 +25,10 @@ from confirma_async import (
 )
 from confirma_async.models import from_wire
 from confirma_async.testing import Sandbox, sample_invoice
+from tests.log_signals import EventSignal
 
 NUMBER = 750_000_101
 ACTION = InvoiceAction(code="COMMENT", comment="note", data=ActionData(invoice_number=NUMBER))
-
-
-class EventSignal:
-    """A logger that resolves ``seen`` at the first event named ``name`` (drops the rest)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.seen: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-
-    def bind(self, **fields: Any) -> EventSignal:
-        return self
-
-    def _event(self, event: str, **fields: Any) -> None:
-        if event == self.name and not self.seen.done():
-            self.seen.set_result(fields)
-
-    debug = info = warning = error = exception = _event
 
 
 async def stopped_once_then_run_again(

@@ -17,6 +17,7 @@ from confirma_async import (
     ActionData,
     BatchResult,
     BatchSummary,
+    ClientConfig,
     ConfirmaClient,
     InvoiceAction,
     JobStatus,
@@ -25,6 +26,7 @@ from confirma_async import (
 )
 from confirma_async.postgres import schema_versions
 from confirma_async.testing import FaultRule, Sandbox, sample_invoice
+from tests.log_signals import EventSignal
 
 from .stores import fetch
 
@@ -238,6 +240,35 @@ async def test_a_stopped_worker_hands_back_the_invoices_it_never_sent_without_lo
     assert second.lookups == 2  # only the two that may have been stored are looked up
     assert status.created + status.already_exists == 10 == status.done
     assert confirma_sandbox.state.accepted_counts() == {FIRST + i: 1 for i in range(10)}
+
+
+async def test_a_stopped_worker_hands_back_an_action_refused_while_it_waits_to_retry(
+    postgres_dsn: str, confirma_sandbox: Sandbox, confirma_client: ConfirmaClient
+) -> None:
+    # The 429 proves nothing was queued: stopped during the transport's wait to retry, the
+    # worker hands the action back, and the next worker sends it (not failed as unknown).
+    sandbox = confirma_sandbox
+    await confirma_client.batch(1).run(confirma_client.batch(1).submit_invoices(invoices(1)))
+    action = InvoiceAction(code="COMMENT", comment="hi", data=ActionData(invoice_number=FIRST))
+    sandbox.faults.rate_limit_next(1, "POST", "/invoice/action", retry_after=3600)
+    retrying = EventSignal("confirma_retry")  # logged just before the transport's wait
+    config = ClientConfig(max_retries=2, retry_after_cap=3600)
+    async with (
+        await JobStore.connect(postgres_dsn) as store,
+        ConfirmaClient(
+            api_key=sandbox.client_token, base_url=sandbox.base_url, config=config, logger=retrying
+        ) as waiting_client,
+    ):
+        job = await store.load([action], kind="action")
+        first = asyncio.create_task(job.work(waiting_client, lease=60.0))
+        await asyncio.wait((retrying.seen, first), return_when=asyncio.FIRST_COMPLETED)
+        assert retrying.seen.done(), first
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        second = await job.work(confirma_client, poll=0.01)
+    assert (second.created, second.failed) == (1, 0)
+    assert [a.spec.comment for a in sandbox.state.actions()] == ["hi"]
 
 
 async def test_a_job_bound_to_one_server_refuses_another(
