@@ -18,8 +18,9 @@ from confirma_async.testing import Sandbox
 WORKER = str(Path(__file__).with_name("_chaos_worker.py"))
 REPO = str(Path(__file__).resolve().parents[2])
 LOST = 3
-INTERRUPTED = 130
 """The worker's exit status when it lost its lease (``JournalError``)."""
+INTERRUPTED = 130
+"""The worker's exit status when SIGINT stopped it (cleanly: its work was cancelled)."""
 
 Proc = asyncio.subprocess.Process
 
