@@ -61,7 +61,7 @@ def run(
         if interrupted_code != EXIT_OK:
             click.echo("confirma: interrupted", err=True)
         code = interrupted_code
-    except _Terminated:
+    except (_Terminated, asyncio.CancelledError):  # the latter: SIGTERM as the work returned
         click.echo("confirma: terminated", err=True)
         code = EXIT_TERMINATED
     except CliConfigError as exc:
