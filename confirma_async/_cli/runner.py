@@ -50,7 +50,8 @@ def run(
 
     An API error is printed as one line (its message never holds the token; known secrets are
     scrubbed from it all the same) and exits 1; a configuration error exits 2; Ctrl-C cancels
-    the coroutine (so it can clean up) and exits ``interrupted_code``.
+    the coroutine (so it can clean up) and exits ``interrupted_code``; SIGTERM does the same and
+    exits 143, or 0 when ``interrupted_code`` is 0 (an interruption is the command's normal end).
     """
     ctx = click.get_current_context()
     scrub = settings.secrets.scrub
@@ -62,8 +63,10 @@ def run(
             click.echo("confirma: interrupted", err=True)
         code = interrupted_code
     except (_Terminated, asyncio.CancelledError):  # the latter: SIGTERM as the work returned
-        click.echo("confirma: terminated", err=True)
-        code = EXIT_TERMINATED
+        # A command whose normal end is an interruption (a watch) ends normally on SIGTERM too.
+        code = EXIT_TERMINATED if interrupted_code != EXIT_OK else EXIT_OK
+        if code != EXIT_OK:
+            click.echo("confirma: terminated", err=True)
     except CliConfigError as exc:
         raise CliConfigError(scrub(exc.message)) from None
     except (ConfigurationError, JournalError) as exc:

@@ -171,8 +171,9 @@ def test_bad_listing_arguments_exit_2(args: list[str], message: str) -> None:
     assert message in result.stderr
 
 
-def test_watch_streams_new_and_changed_records_until_ctrl_c(
-    server: ServerThread, tmp_path: Path
+@pytest.mark.parametrize("sent", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+def test_watch_streams_new_and_changed_records_until_ctrl_c_or_sigterm(
+    server: ServerThread, tmp_path: Path, sent: signal.Signals
 ) -> None:
     today = server.today
     path = write_jsonl(tmp_path / "in.jsonl", invoices([FIRST, FIRST + 1], today))
@@ -195,7 +196,7 @@ def test_watch_streams_new_and_changed_records_until_ctrl_c(
         queued = [loads(lines.next()) for _ in range(2)]
         server.advance(timedelta(minutes=10))  # the sandbox delivers both invoices
         delivered = [loads(lines.next()) for _ in range(2)]
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sent)  # the normal end of a watch: exit 0, the checkpoint saved
         _, err = proc.communicate(timeout=15)
         rest = lines.rest()
     finally:
