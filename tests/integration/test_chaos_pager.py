@@ -192,7 +192,8 @@ class Runner:
             # aclose, async with and to_list wait for the cancelled fetches; break, a cancel or a
             # failed window only cancel them (they unwind within a few loop turns).
             kind = "" if stop is None else stop[0]
-            waited = kind in ("with_break", "limit") or (error is None and kind in ("", "aclose"))
+            waited = stream.mode == "to_list" or kind == "with_break"
+            waited = waited or (error is None and kind in ("", "aclose"))
             await no_tasks_left(waited, why_run)
             self.check_requests(pager, stream, why_run)
             ended = error is None and (stop is None or len(handed) == len(owed))
@@ -207,8 +208,6 @@ class Runner:
                 if run >= CALM_AFTER and too_full is not None and not slow:  # only that day
                     assert (error.window_start, error.window_end) == (too_full, too_full), why_run
                     return
-                if stream.mode == "to_list":
-                    continue  # its records went with the error: read again from the same point
             resume = pager.checkpoint
         raise AssertionError(f"{why}: not done after {MAX_RUNS} runs")
 
@@ -229,7 +228,7 @@ class Runner:
             assert error.window_start == error.window_end, why
             assert self.schedule.overfull(stream, error.window_start) == error.window_start, why
         assert stream.start <= error.window_start <= error.window_end <= stream.end, why
-        if stream.mode != "to_list":
+        if stream.mode != "to_list":  # to_list's records went with the error (it rewound)
             # Everything before the window, and of the window only what an earlier run handed
             # out (a run resumed inside it fails there before handing out anything).
             before = sum(1 for day in dates if day < error.window_start)
