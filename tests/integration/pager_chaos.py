@@ -129,15 +129,7 @@ def draw(seed: int, streams: int) -> Schedule:
         dialect="alternate" if seed % 2 else "reference",
         shutdown_timeout=0.05,
     )
-    client = ClientConfig(
-        backoff_base=0.0001,
-        backoff_cap=0.0005,
-        retry_after_cap=0.001,
-        max_retries=rng.randint(0, 3),
-        total_timeout=TIMEOUT,
-        connect_timeout=TIMEOUT / 2,
-        pool_timeout=TIMEOUT / 2,
-    )
+    client = client_config(rng.randint(0, 3))
     first = LAST - (days - 1) * DAY
     return Schedule(
         seed=seed,
@@ -147,6 +139,19 @@ def draw(seed: int, streams: int) -> Schedule:
         faults=_faults(rng),
         streams=[_stream(rng, first, days, limit) for _ in range(streams)],
         first=first,
+    )
+
+
+def client_config(max_retries: int) -> ClientConfig:
+    """Retries in microseconds, ``max_retries`` of them, a timeout a ``slow`` answer trips."""
+    return ClientConfig(
+        backoff_base=0.0001,
+        backoff_cap=0.0005,
+        retry_after_cap=0.001,
+        max_retries=max_retries,
+        total_timeout=TIMEOUT,
+        connect_timeout=TIMEOUT / 2,
+        pool_timeout=TIMEOUT / 2,
     )
 
 

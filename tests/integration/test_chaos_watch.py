@@ -20,12 +20,13 @@ from typing import Any
 
 import pytest
 
-from confirma_async import ClientConfig, ConfirmaClient, DistributionRecord, PaginationError
+from confirma_async import ConfirmaClient, DistributionRecord, PaginationError
 from confirma_async.pagination.watch import fingerprint
 from confirma_async.testing import FaultRule, ManualClock, Sandbox, SandboxConfig, sample_invoice
 from confirma_async.testing._schemas import check_invoice
 
 from ..chaos import seeds
+from . import pager_chaos
 from .pager_chaos import DAY, TIMEOUT, expected
 
 QUICK = [9, 15, 19]  # about 1.5 s together; each restarts the watcher at least once
@@ -110,15 +111,7 @@ async def run_watch(seed: int) -> None:
         distribution_delay=timedelta(minutes=rng.choice((2, 5, 30))),
         shutdown_timeout=0.05,
     )
-    client_config = ClientConfig(
-        backoff_base=0.0001,
-        backoff_cap=0.0005,
-        retry_after_cap=0.001,
-        max_retries=rng.randint(0, 3),
-        total_timeout=TIMEOUT,
-        connect_timeout=TIMEOUT / 2,
-        pool_timeout=TIMEOUT / 2,
-    )
+    client_config = pager_chaos.client_config(rng.randint(0, 3))
     clock = ManualClock(datetime(2026, 1, 5, 23, 0, tzinfo=UTC))  # the day rolls over early
     async with (
         Sandbox(config, clock=clock) as sandbox,
