@@ -19,7 +19,7 @@ from collections.abc import Callable, Hashable, Sequence
 from datetime import date, timedelta
 from typing import Any, Generic, TypeVar
 
-from .._core.tasks import stop_tasks
+from .._core.tasks import keep_cancelled, stop_tasks
 from ..errors import (
     APITimeoutError,
     PaginationError,
@@ -149,16 +149,11 @@ class WindowEngine(Generic[T]):
     def cancel(self) -> None:
         """Stop: cancel every outstanding fetch (synchronously; safe from ``__del__``)."""
         self.finished = True
-        for slot in self._slots:
-            task = slot.task
-            if task is not None and not task.done():
-                try:
-                    task.cancel()
-                except RuntimeError:  # the event loop is already closed
-                    continue
-                self._cancelled.append(task)
-                _CANCELLED.add(task)
-                task.add_done_callback(_CANCELLED.discard)
+        # Kept cancelled: a fetch whose cancellation aiohttp lost would go on retrying.
+        for task in keep_cancelled(slot.task for slot in self._slots if slot.task is not None):
+            self._cancelled.append(task)
+            _CANCELLED.add(task)
+            task.add_done_callback(_CANCELLED.discard)
         self._slots.clear()
 
     async def aclose(self) -> None:

@@ -94,6 +94,7 @@ class AsyncPager(AsyncClosing, Generic[T]):
             resume=resume,
         )
         self._claimed = False
+        self._rewound: dict[str, Any] | None = None
 
     @property
     def start(self) -> date:
@@ -124,7 +125,7 @@ class AsyncPager(AsyncClosing, Generic[T]):
         window, the keys of the records already yielded from it (so it grows with the position
         inside a window; persisting it once per page, or every N records, is cheapest).
         """
-        return self._engine.checkpoint()
+        return self._engine.checkpoint() if self._rewound is None else dict(self._rewound)
 
     def __aiter__(self) -> AsyncIterator[T]:
         self._claim()
@@ -138,11 +139,14 @@ class AsyncPager(AsyncClosing, Generic[T]):
     async def to_list(self, limit: int | None = None) -> list[T]:
         """Collect the records (at most ``limit``) into a list, then stop outstanding fetches.
 
-        After ``to_list(limit=n)`` the :attr:`checkpoint` points right after the n-th record.
+        After ``to_list(limit=n)`` the :attr:`checkpoint` points right after the n-th record. If
+        it raises, the records it collected go with it, so the checkpoint then points where it
+        started: resuming from it reads them again rather than skipping them.
         """
         if limit is not None:
             non_negative_int("limit", limit)
         iterator = self.__aiter__()
+        started = self._engine.checkpoint()
         out: list[T] = []
         try:
             if limit == 0:
@@ -151,6 +155,9 @@ class AsyncPager(AsyncClosing, Generic[T]):
                 out.append(item)
                 if limit is not None and len(out) >= limit:
                     break
+        except BaseException:
+            self._rewound = started  # nothing collected reached the caller
+            raise
         finally:
             await self._engine.aclose()
         return out

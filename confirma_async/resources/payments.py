@@ -126,16 +126,14 @@ class Payments(Resource):
         so re-read those dates without ``unfetched_only``. Such a pager therefore never asks for a
         window again: a window that fails after it may have been answered (a timeout, a 5xx, an
         answer over ``max_response_bytes``) ends the iteration instead of being split, and
-        ``max_records_per_response`` (which splits a long answer and asks again) is refused.
+        ``max_records_per_response`` (which splits a long answer and asks again) is refused. Nor
+        does it ask for a window before you reach it (A110): ``prefetch`` is 0 (another value is
+        refused), so stopping early leaves every later window unfetched.
         """
         check_extras(extra_headers, extra_query)
-        if unfetched_only and pager.get("max_records_per_response") is not None:
-            raise RequestValidationError(
-                "max_records_per_response",
-                pager["max_records_per_response"],
-                "cannot be used with unfetched_only=True: a window asked again after a long "
-                "answer would not return what that answer marked fetched",
-            )
+        if unfetched_only:
+            _check_unfetched_options(pager)
+            pager = {**pager, "prefetch": 0}
 
         async def fetch(from_date: date, to_date: date) -> WindowResult[Settlement]:
             try:
@@ -159,6 +157,24 @@ class Payments(Resource):
             key=_settlement_id,
             source=_wire.PATH_SETTLEMENTS,
             options=pager,
+        )
+
+
+def _check_unfetched_options(pager: PagerOptions) -> None:
+    """Refuse the options that would mark settlements fetched that the caller never gets."""
+    if pager.get("max_records_per_response") is not None:
+        raise RequestValidationError(
+            "max_records_per_response",
+            pager["max_records_per_response"],
+            "cannot be used with unfetched_only=True: a window asked again after a long "
+            "answer would not return what that answer marked fetched",
+        )
+    if pager.get("prefetch", 0) != 0:
+        raise RequestValidationError(
+            "prefetch",
+            pager["prefetch"],
+            "must be 0 with unfetched_only=True: a window fetched ahead is marked fetched even "
+            "if the loop stops before it, and would not come again (A110)",
         )
 
 

@@ -31,10 +31,10 @@ from .conftest import TODAY, make_invoice
 NUMBER = 2_601
 
 
-async def settle_one(client: ConfirmaClient, sandbox: Sandbox) -> None:
+async def settle_one(client: ConfirmaClient, sandbox: Sandbox, number: int = NUMBER) -> None:
     """One invoice paid in full today; its settlement is due two days later."""
-    await client.invoices.create(make_invoice(NUMBER, amount="50.00"))
-    payment = ActionData(invoice_number=NUMBER, amount=Decimal("50.00"), payment_date=TODAY)
+    await client.invoices.create(make_invoice(number, amount="50.00"))
+    payment = ActionData(invoice_number=number, amount=Decimal("50.00"), payment_date=TODAY)
     action = InvoiceAction(code=ActionCode.DIRECT_PAYMENT, data=payment)
     await client.invoices.create_actions(ActionsRequest(actions=[action]))
     sandbox.advance(timedelta(days=2))
@@ -101,6 +101,28 @@ async def test_a_dated_pager_still_splits_a_failing_window(
     )
     assert len(await pager.to_list()) == 1
     assert pager.stats.splits == 1
+
+
+async def test_an_unfetched_only_pager_fetches_no_window_before_the_loop_reaches_it(
+    confirma_client: ConfirmaClient, confirma_sandbox: Sandbox
+) -> None:
+    # Found while writing the pager chaos test: with prefetch, a loop that stopped after the
+    # first settlement had the next window's marked fetched unseen, lost to later unfetched reads.
+    for day in range(3):  # one settlement on each of three days (two days apart)
+        await settle_one(confirma_client, confirma_sandbox, NUMBER + day)
+    first, *_, last = sorted(s.settlement_date for s in confirma_sandbox.state.settlements())
+    async with confirma_client.payments.settlements(first, last, unfetched_only=True) as pager:
+        async for _ in pager:
+            break
+    assert reads(confirma_sandbox) == 1  # nothing asked ahead of the loop
+    rest = await confirma_client.payments.settlements(first, last, unfetched_only=True).to_list()
+    assert len(rest) == 2  # every settlement the loop did not reach is still unfetched
+
+
+def test_prefetch_is_refused_for_an_unfetched_only_pager(confirma_client: ConfirmaClient) -> None:
+    with pytest.raises(RequestValidationError, match="prefetch") as raised:
+        confirma_client.payments.settlements(TODAY, TODAY, unfetched_only=True, prefetch=2)
+    assert "unfetched_only=True" in str(raised.value)
 
 
 def test_a_size_hint_is_refused_for_an_unfetched_only_pager(

@@ -192,6 +192,17 @@ async def test_to_list_limit_and_checkpoint_after_it() -> None:
     assert first + rest == expected(listing, START, START + 3 * D)
 
 
+async def test_a_failed_to_list_leaves_the_checkpoint_where_it_started() -> None:
+    # Its records went with the exception: a checkpoint past them would skip them on resume.
+    listing = FakeListing(lambda d: 4)
+    listing.fail(START + 2 * D, START + 2 * D, ServerError("down", status=503))
+    pager = listing.pager(START, START + 3 * D)
+    with pytest.raises(PaginationError):
+        await pager.to_list()
+    resumed = listing.pager(START, START + 3 * D, resume_from=pager.checkpoint)
+    assert await resumed.to_list() == expected(listing, START, START + 3 * D)
+
+
 async def test_a_pager_runs_once() -> None:
     pager = FakeListing().pager()
     await pager.to_list()
