@@ -161,6 +161,39 @@ def possibly_applied(entry: ReceivedRequest) -> bool:
     return not (entry.fault is None and answered_4xx)
 
 
+def requests_by_comment(
+    chaos: ActionChaos, log: list[ReceivedRequest]
+) -> dict[str, list[ReceivedRequest]]:
+    """The sandbox's requests to the action endpoint, per action comment (one action each)."""
+    why = chaos.describe()
+    requests: dict[str, list[ReceivedRequest]] = defaultdict(list)
+    for entry in log:
+        if entry.endpoint != ENDPOINT:
+            continue
+        assert entry.body is not None, why
+        sent = json.loads(entry.body)["actions"]
+        assert len(sent) == 1, why  # one action per request
+        requests[sent[0]["comment"]].append(entry)
+    assert set(requests) <= set(chaos.copies()), why  # nothing but the input's valid actions
+    return requests
+
+
+def check_never_sent_again(
+    chaos: ActionChaos, comment: str, n: int, requests: list[ReceivedRequest]
+) -> tuple[list[int], tuple[Any, ...]]:
+    """No request of ``comment`` after its ``n``-th that may have been applied.
+
+    Returns the indices of those requests and the detail for failure messages.
+    """
+    fates = [possibly_applied(entry) for entry in requests]
+    maybes = [i for i, maybe in enumerate(fates) if maybe]
+    detail = (chaos.describe(), comment, [(e.fault, e.status) for e in requests])
+    assert len(maybes) <= n, detail
+    if len(maybes) == n:
+        assert maybes[-1] == len(fates) - 1, detail  # nothing after the n-th
+    return maybes, detail
+
+
 def check_server(
     chaos: ActionChaos, sandbox: Sandbox, log: list[ReceivedRequest], journal: Path
 ) -> None:
@@ -173,17 +206,9 @@ def check_server(
     """
     why = chaos.describe()
     copies = chaos.copies()
-    requests: dict[str, list[ReceivedRequest]] = defaultdict(list)
-    for entry in log:
-        if entry.endpoint != ENDPOINT:
-            continue
-        assert entry.body is not None, why
-        sent = json.loads(entry.body)["actions"]
-        assert len(sent) == 1, why  # one action per request
-        requests[sent[0]["comment"]].append(entry)
+    requests = requests_by_comment(chaos, log)
     queued = Counter(a.spec.comment for a in sandbox.state.actions())
     assert set(queued) <= set(copies), why  # nothing but the input's valid actions
-    assert set(requests) <= set(copies), why
     lines = journal_lines(journal)
     comment_by_key = {
         default_action_key(as_action(item)): comment_of(item)
@@ -195,12 +220,7 @@ def check_server(
         assert str(key).partition("#")[0] in comment_by_key, (why, key)
         keys_of[comment_by_key[str(key).partition("#")[0]]].append(key)
     for comment, n in copies.items():
-        fates = [possibly_applied(entry) for entry in requests.get(comment, [])]
-        maybes = [i for i, maybe in enumerate(fates) if maybe]
-        detail = (why, comment, [(e.fault, e.status) for e in requests.get(comment, [])])
-        assert len(maybes) <= n, detail
-        if len(maybes) == n:
-            assert maybes[-1] == len(fates) - 1, detail  # nothing after the n-th
+        maybes, detail = check_never_sent_again(chaos, comment, n, requests.get(comment, []))
         last = [lines[key][-1] for key in keys_of[comment]]
         done = sum(line["status"] == "CREATED" for line in last)
         unknown = sum(bool(maybe_sent(line)) for line in last)

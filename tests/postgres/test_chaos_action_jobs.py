@@ -22,7 +22,6 @@ actions, meant twice, share one):
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import signal
 from collections import Counter, defaultdict
@@ -35,12 +34,12 @@ from confirma_async.testing import ManualClock, ReceivedRequest, Sandbox, Sandbo
 
 from ..chaos import seeds
 from ..integration.action_chaos import (
-    ENDPOINT,
     INVALID,
     ActionChaos,
+    check_never_sent_again,
     comment_of,
     draw_actions,
-    possibly_applied,
+    requests_by_comment,
 )
 from .processes import INTERRUPTED, LOST, Proc, ended, results_reach, send, start_worker
 
@@ -106,24 +105,14 @@ def check_server(
     """The module docstring's rules, from the sandbox's records and the job's rows."""
     why = chaos.describe()
     copies = chaos.copies()
-    requests: dict[str, list[ReceivedRequest]] = defaultdict(list)
-    for entry in log:
-        if entry.endpoint == ENDPOINT:
-            assert entry.body is not None, why
-            (sent,) = json.loads(entry.body)["actions"]  # one action per request
-            requests[sent["comment"]].append(entry)
+    requests = requests_by_comment(chaos, log)
     queued = Counter(a.spec.comment for a in sandbox.state.actions())
     assert set(queued) <= set(copies), why
     rows_of: dict[str, list[Any]] = defaultdict(list)
     for row in rows:
         rows_of[comment_of(chaos.items[row.seq])].append(row)
     for comment, n in copies.items():
-        fates = [possibly_applied(e) for e in requests.get(comment, [])]
-        maybes = [i for i, maybe in enumerate(fates) if maybe]
-        detail = (why, comment, [(e.fault, e.status) for e in requests.get(comment, [])])
-        assert len(maybes) <= n, detail
-        if len(maybes) == n:
-            assert maybes[-1] == len(fates) - 1, detail  # nothing sent after the n-th
+        maybes, detail = check_never_sent_again(chaos, comment, n, requests.get(comment, []))
         assert queued[comment] <= len(maybes), detail
         mine = rows_of[comment]
         assert all(r.state in ("created", "failed") for r in mine), (*detail, mine)
