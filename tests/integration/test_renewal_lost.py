@@ -88,8 +88,8 @@ async def test_a_renewal_that_timed_out_is_sent_once_and_raised_as_unknown(
     config = ClientConfig(
         backoff_base=FAST.backoff_base,
         backoff_cap=FAST.backoff_cap,
-        total_timeout=0.3,
-        pool_timeout=0.2,
+        total_timeout=1.0,  # the held renewal's bound; the upload before it needs far less
+        pool_timeout=0.5,
     )
     sandbox.expire_tokens_at(sandbox.clock.now())
     with sandbox.faults.hold("GET", "/renew"):  # never answered: the client times out
